@@ -1,0 +1,15 @@
+using MudBlazor.Services;
+
+namespace CodeTracer.Web;
+
+public static class WebServiceCollectionExtensions
+{
+    /// <summary>Registers the explorer: Razor components, MudBlazor, per-circuit UI state.</summary>
+    public static IServiceCollection AddCodeTracerWeb(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        return services;
+    }
+}
