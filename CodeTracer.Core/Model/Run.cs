@@ -35,6 +35,12 @@ public sealed class Run
 
     public List<Step> Steps { get; set; } = [];
 
+    /// <summary>
+    /// Stage ranges that came with the run (CodeTracer <c>stage_ranges.json</c>), as the file gives them: they may
+    /// overlap, leave gaps or run past the last step. Tree indexing checks them and uses, clips or drops them.
+    /// </summary>
+    public List<Stage> ShippedStages { get; set; } = [];
+
     /// <summary>Contiguous stages covering every step exactly once (filled by tree indexing).</summary>
     public List<Stage> Stages { get; set; } = [];
 
