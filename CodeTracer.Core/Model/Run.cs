@@ -49,9 +49,22 @@ public sealed class Run
 
     public DateTime ImportedAtUtc { get; set; }
 
-    public int StepCount => Steps.Count;
+    private int? _stepCount;
+    private int? _toolCallCount;
 
-    public int ToolCallCount => Steps.Sum(s => s.ToolCalls.Count);
+    /// <summary>Counted from <see cref="Steps"/> when they are loaded; otherwise the count stored with the run.</summary>
+    public int StepCount
+    {
+        get => Steps.Count > 0 ? Steps.Count : _stepCount ?? 0;
+        set => _stepCount = value;
+    }
+
+    /// <summary>Counted from <see cref="Steps"/> when they are loaded; otherwise the count stored with the run.</summary>
+    public int ToolCallCount
+    {
+        get => Steps.Count > 0 ? Steps.Sum(s => s.ToolCalls.Count) : _toolCallCount ?? 0;
+        set => _toolCallCount = value;
+    }
 }
 
 /// <summary>The task the agent was given.</summary>
