@@ -1,0 +1,306 @@
+using CodeTracer.Core.Diagnosis;
+using CodeTracer.Core.Model;
+
+namespace CodeTracer.Tests.Core.Diagnosis;
+
+public sealed class HeuristicLocalizerTests
+{
+    [Fact]
+    public void Diagnose_PlantedWrongFileEdit_OnsetIsTheEditAndChainEndsAtFailingTests()
+    {
+        var diagnosis = Fixtures.Localizer().Diagnose(Fixtures.PlantedOnset());
+
+        Assert.Equal(HeuristicLocalizer.MethodName, diagnosis.Method);
+        Assert.Equal(5, diagnosis.OnsetStep);
+        Assert.Equal(2, diagnosis.OnsetStage);
+        Assert.False(diagnosis.Recovered);
+        Assert.Equal(ChainRoles.Onset, diagnosis.ErrorChain[0].Role);
+        Assert.Equal(5, diagnosis.ErrorChain[0].Step);
+        Assert.Equal(ChainRoles.Terminal, diagnosis.ErrorChain[^1].Role);
+        Assert.Equal(9, diagnosis.ErrorChain[^1].Step);
+        Assert.Contains("src/lexer.py", diagnosis.ErrorChain[0].Why, StringComparison.Ordinal);
+        Assert.Contains("test_parser.py", diagnosis.ErrorChain[^1].Why, StringComparison.Ordinal);
+        Assert.Equal(ErrorKinds.Localization, diagnosis.ErrorKind);
+    }
+
+    [Fact]
+    public void Diagnose_PlantedWrongFileEdit_LabelsIncorrectAndUnusefulPerStage()
+    {
+        var diagnosis = Fixtures.Localizer().Diagnose(Fixtures.PlantedOnset());
+
+        var incorrect = diagnosis.StageLabels.SelectMany(l => l.IncorrectStepIds).ToList();
+        var unuseful = diagnosis.StageLabels.SelectMany(l => l.UnusefulStepIds).ToList();
+        Assert.Equal([5], incorrect);
+        Assert.Equal([4, 8], unuseful);
+        var editStage = Assert.Single(diagnosis.StageLabels, l => l.StageId == 2);
+        Assert.Contains("onset", editStage.Reasoning, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(diagnosis.StageLabels, l => l.StageId == 3);
+        Assert.Contains(diagnosis.DecisionPoints, p => p.StepId == 5);
+        Assert.Contains(diagnosis.DecisionPoints, p => p.StepId == 9);
+        Assert.False(string.IsNullOrWhiteSpace(diagnosis.CorrectStrategy));
+        Assert.Contains("step 5", diagnosis.Summary, StringComparison.Ordinal);
+        Assert.StartsWith("Step 9", diagnosis.RootCauseChain[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Diagnose_SameRunTwice_GivesTheSameResult()
+    {
+        var localizer = Fixtures.Localizer();
+        var run = Fixtures.PlantedOnset();
+
+        var first = DiagnosisExport.DetailedString(localizer.Diagnose(run));
+        var second = DiagnosisExport.DetailedString(localizer.Diagnose(run));
+
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public void Diagnose_CleanResolvedRun_FindsNoFailure()
+    {
+        var diagnosis = Fixtures.Localizer().Diagnose(Fixtures.CleanResolved());
+
+        Assert.Null(diagnosis.OnsetStep);
+        Assert.Null(diagnosis.OnsetStage);
+        Assert.False(diagnosis.Recovered);
+        Assert.Empty(diagnosis.ErrorChain);
+        Assert.Empty(diagnosis.StageLabels);
+        Assert.Contains("No failure", diagnosis.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Diagnose_ResolvedRunWithRevertedBreakingEdit_ReportsRecoveredError()
+    {
+        var diagnosis = Fixtures.Localizer().Diagnose(Fixtures.RecoveredResolved());
+
+        Assert.True(diagnosis.Recovered);
+        Assert.Equal(2, diagnosis.OnsetStep);
+        Assert.Equal(2, diagnosis.OnsetStage);
+        Assert.Equal([2, 3, 4], diagnosis.ErrorChain.Select(l => l.Step));
+        Assert.Equal([ChainRoles.Onset, ChainRoles.Terminal, ChainRoles.Recovery], diagnosis.ErrorChain.Select(l => l.Role));
+        Assert.Equal([2], diagnosis.StageLabels.SelectMany(l => l.IncorrectStepIds));
+        Assert.Contains("recovered", diagnosis.Summary, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Diagnose_ResolvedRunWithTestFailureAfterEditThenPass_ReportsRecovered()
+    {
+        var run = new RunBuilder("fail-then-pass")
+            .Read("src/parser.py")
+            .Edit("src/parser.py")
+            .TestFail(1, 11, "FAILED tests/test_parser.py::test_empty")
+            .Edit("src/parser.py")
+            .TestPass(12)
+            .Outcome(OutcomeStatus.Resolved, "resolved: true")
+            .Build();
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.True(diagnosis.Recovered);
+        Assert.Equal(2, diagnosis.OnsetStep);
+        Assert.Contains(diagnosis.ErrorChain, l => l.Step == 3 && l.Role == ChainRoles.Terminal);
+        Assert.Contains(diagnosis.ErrorChain, l => l.Step == 5 && l.Role == ChainRoles.Recovery);
+    }
+
+    [Fact]
+    public void Diagnose_ReproductionFailureBeforeAnyEdit_IsNotARecoveredError()
+    {
+        // Failing tests before the first real edit reproduce the bug; they are not an error of the run.
+        var run = new RunBuilder("repro")
+            .Create("reproduce_bug.py")
+            .TestFail(1, 0, "FAILED reproduce_bug.py::test_it")
+            .Edit("src/parser.py")
+            .TestPass(12)
+            .Outcome(OutcomeStatus.Resolved, "resolved: true")
+            .Build();
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.Null(diagnosis.OnsetStep);
+        Assert.False(diagnosis.Recovered);
+    }
+
+    [Fact]
+    public void Diagnose_UnresolvedWithoutAnyChangeOrSignal_OnsetIsTheLastStep()
+    {
+        var run = new RunBuilder("idle")
+            .Read("README.md")
+            .Search("parse")
+            .Read("src/parser.py")
+            .Outcome(OutcomeStatus.Unresolved, "resolved: false")
+            .Build();
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.Equal(3, diagnosis.OnsetStep);
+        Assert.Single(diagnosis.ErrorChain);
+        Assert.InRange(diagnosis.OnsetStep!.Value, 1, run.Steps.Count);
+    }
+
+    [Fact]
+    public void Diagnose_TimeoutLoopWithoutChanges_OnsetStartsTheSignalRunAndKindIsLooping()
+    {
+        var builder = new RunBuilder("loop").Read("README.md").Read("src/parser.py");
+        builder.Run("python -c 'import parser'", "Traceback ...\nValueError: bad", 1, RunBuilder.ErrorText("ValueError: bad"));
+        for (var i = 0; i < 6; i++)
+        {
+            builder.Run("python -c 'import parser'", "Traceback ...\nValueError: bad", 1, RunBuilder.ErrorText("ValueError: bad"), RunBuilder.Repeat(3));
+        }
+        var run = builder.Outcome(OutcomeStatus.Unresolved, "is_resolved: false", failureMode: "agent_timeout").Build();
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.Equal(3, diagnosis.OnsetStep);
+        Assert.Equal(run.Steps.Count, diagnosis.ErrorChain[^1].Step);
+        Assert.Contains("agent_timeout", diagnosis.ErrorChain[^1].Why, StringComparison.Ordinal);
+        Assert.Equal(ErrorKinds.Looping, diagnosis.ErrorKind);
+        Assert.Equal(Enumerable.Range(4, 6), diagnosis.StageLabels.SelectMany(l => l.UnusefulStepIds));
+    }
+
+    [Fact]
+    public void Diagnose_RegressionAfterPassingTests_OnsetIsTheEditAfterTheLastPass()
+    {
+        var run = new RunBuilder("regression")
+            .Edit("src/parser.py")
+            .TestPass(12)
+            .Edit("src/tokens.py")
+            .TestFail(1, 11, "FAILED tests/test_tokens.py::test_eof")
+            .Outcome(OutcomeStatus.Unresolved, "resolved: false")
+            .Build();
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.Equal(3, diagnosis.OnsetStep);
+        Assert.Equal(4, diagnosis.ErrorChain[^1].Step);
+        Assert.Equal(ErrorKinds.Hypothesis, diagnosis.ErrorKind);
+    }
+
+    [Fact]
+    public void Diagnose_EditRevertedByGitCheckout_OnsetSkipsTheRevertedEdit()
+    {
+        var run = new RunBuilder("reverted")
+            .Edit("src/parser.py")
+            .Git("git checkout -- src/parser.py", ["src/parser.py"])
+            .Edit("src/tokens.py")
+            .TestFail(2, 3, "FAILED tests/test_parser.py::test_x")
+            .Outcome(OutcomeStatus.Unresolved, "resolved: false")
+            .Build();
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.Equal(3, diagnosis.OnsetStep);
+        // The reverted attempt was wrong too, so it is still labeled incorrect.
+        Assert.Equal([1, 3], diagnosis.StageLabels.SelectMany(l => l.IncorrectStepIds).Order());
+    }
+
+    [Fact]
+    public void Diagnose_EditOfTheFileTheFailureNames_IsPreferredOverAnEarlierScratchFile()
+    {
+        var run = new RunBuilder("scratch")
+            .Create("reproduce.py")
+            .Edit("src/parser.py")
+            .TestFail(1, 3, "FAILED tests/test_parser.py::test_x")
+            .Outcome(OutcomeStatus.Unresolved, "resolved: false")
+            .Build();
+
+        Assert.Equal(2, Fixtures.Localizer().Diagnose(run).OnsetStep);
+    }
+
+    [Fact]
+    public void Diagnose_DependencyError_KindIsDependencyAndOnsetIsTheInstall()
+    {
+        var run = new RunBuilder("deps")
+            .Install("pip install numpy==1.0", "Successfully installed numpy-1.0")
+            .Edit("src/parser.py")
+            .Run("python src/parser.py", "ModuleNotFoundError: No module named 'numpy.core.multiarray' (src/parser.py line 3)", 1,
+                RunBuilder.ErrorText("ModuleNotFoundError: No module named 'numpy.core.multiarray' (src/parser.py line 3)"))
+            .Outcome(OutcomeStatus.Unresolved, "reward.txt = 0")
+            .Build();
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.Equal(ErrorKinds.Dependency, diagnosis.ErrorKind);
+        Assert.Equal(1, diagnosis.OnsetStep);
+    }
+
+    [Fact]
+    public void Diagnose_UnknownOutcomeWithFailingTestsAtTheEnd_DiagnosesAndSaysSo()
+    {
+        var run = new RunBuilder("unknown")
+            .Edit("src/parser.py")
+            .TestFail(1, 2, "FAILED tests/test_parser.py::test_x")
+            .Build();
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.Equal(1, diagnosis.OnsetStep);
+        Assert.StartsWith("Outcome unknown", diagnosis.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Diagnose_UnknownOutcomeWithoutFailure_FindsNone()
+    {
+        var run = new RunBuilder("unknown-clean").Edit("src/parser.py").TestPass(3).Build();
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.Null(diagnosis.OnsetStep);
+        Assert.Contains("Outcome unknown", diagnosis.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Diagnose_UnresolvedWhereLastCheckPassed_KindIsVerification()
+    {
+        var run = new RunBuilder("verification")
+            .Read("src/parser.py")
+            .Edit("src/parser.py")
+            .TestPass(4)
+            .Submit()
+            .Outcome(OutcomeStatus.Unresolved, "resolved: false")
+            .Build();
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.Equal(2, diagnosis.OnsetStep);
+        Assert.Equal(4, diagnosis.ErrorChain[^1].Step);
+        Assert.Equal(ErrorKinds.Verification, diagnosis.ErrorKind);
+    }
+
+    [Fact]
+    public void Diagnose_RunWithoutSteps_HasNoOnsetAndSaysWhy()
+    {
+        var run = new RunBuilder("empty").Outcome(OutcomeStatus.Unresolved, "resolved: false").Build();
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.Null(diagnosis.OnsetStep);
+        Assert.Contains("no agent steps", diagnosis.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Diagnose_RunWithoutStagesOrIndexing_UsesExitCodesAndOneStage()
+    {
+        var run = new Run { Id = "raw", Outcome = new RunOutcome { Status = OutcomeStatus.Unresolved } };
+        for (var i = 1; i <= 4; i++)
+        {
+            run.Steps.Add(new Step { Id = i, ToolCalls = [new ToolCall { Tool = "bash", Command = "make", ExitCode = i == 3 ? 2 : 0 }] });
+        }
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.InRange(diagnosis.OnsetStep!.Value, 1, 4);
+        Assert.All(diagnosis.StageLabels, l => Assert.Equal(1, l.StageId));
+    }
+
+    [Fact]
+    public void Diagnose_LongChain_IsCappedAtMaxChainLinks()
+    {
+        var builder = new RunBuilder("long").Edit("src/parser.py");
+        for (var i = 0; i < 20; i++) builder.TestFail(1, 1, $"FAILED tests/test_parser.py::test_{i}");
+        var run = builder.Outcome(OutcomeStatus.Unresolved, "resolved: false").Build();
+
+        var diagnosis = Fixtures.Localizer(new DiagnosisOptions { MaxChainLinks = 5 }).Diagnose(run);
+
+        Assert.Equal(5, diagnosis.ErrorChain.Count);
+        Assert.Equal(diagnosis.ErrorChain.Select(l => l.Step).Order(), diagnosis.ErrorChain.Select(l => l.Step));
+    }
+}
