@@ -1,8 +1,6 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.SemanticKernel;
 using OpenAI;
 
 namespace CodeTracer.Core.Diagnosis;
@@ -15,10 +13,14 @@ public interface IDiagnosisChatClientFactory
 }
 
 /// <summary>
-/// The OpenAI-compatible client through Semantic Kernel's OpenAI connector (<c>AddOpenAIChatClient</c>), with the
-/// retry policy and timeout set explicitly and the client's own HTTP logging off, so request headers (the bearer
-/// key) are never written to a log.
+/// The OpenAI-compatible client that Semantic Kernel's OpenAI connector brings (OpenAI's <c>ChatClient</c> as a
+/// Microsoft.Extensions.AI <see cref="IChatClient"/>), with the retry policy and timeout set explicitly and the client's
+/// own HTTP logging off, so request headers (the bearer key) are never written to a log.
 /// </summary>
+/// <remarks>
+/// Not the kernel's <c>AddOpenAIChatClient</c> service: that one comes wrapped in SK's own function-invoking client
+/// (uncapped up to 128 rounds, and it runs the tools before our loop sees them), which would bypass the budgets.
+/// </remarks>
 internal sealed class OpenAiDiagnosisChatClientFactory : IDiagnosisChatClientFactory
 {
     public IChatClient Create(DiagnosisOptions options)
@@ -35,10 +37,6 @@ internal sealed class OpenAiDiagnosisChatClientFactory : IDiagnosisChatClientFac
         };
         // Local servers often need no key, but the client requires a credential: send a placeholder then.
         var credential = new ApiKeyCredential(string.IsNullOrEmpty(options.ApiKey) ? "no-key" : options.ApiKey);
-        var openAi = new OpenAIClient(credential, clientOptions);
-
-        var kernel = Kernel.CreateBuilder();
-        kernel.AddOpenAIChatClient(options.Model, openAi);
-        return kernel.Build().GetRequiredService<IChatClient>();
+        return new OpenAIClient(credential, clientOptions).GetChatClient(options.Model).AsIChatClient();
     }
 }

@@ -71,8 +71,9 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>A script that always answers with the same reply.</summary>
-    public static Task<FakeOpenAiServer> StartAsync(FakeReply reply) => StartAsync(_ => reply);
+    /// <summary>Fixed replies in order, the last one repeating.</summary>
+    public static Task<FakeOpenAiServer> StartAsync(params FakeReply[] replies) =>
+        StartAsync([.. replies.Select(r => (Func<JsonNode, FakeReply>)(_ => r))]);
 
     private async Task HandleAsync(HttpContext context)
     {
