@@ -18,6 +18,7 @@ public static class DiagnosisServiceCollectionExtensions
         services.TryAddSingleton<IDiagnosisChatClientFactory, OpenAiDiagnosisChatClientFactory>();
         services.TryAddSingleton<LlmDiagnosisService>();
         services.TryAddSingleton<DiagnosisTokenCounter>();
+        services.TryAddSingleton<DiagnosisTokenEstimator>();
         return services;
     }
 }
