@@ -1,3 +1,5 @@
+using CodeTracer.Web.Services;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor.Services;
 
 namespace CodeTracer.Web;
@@ -10,6 +12,7 @@ public static class WebServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
+        services.TryAddScoped<DiagnosisRunner>();
         return services;
     }
 }

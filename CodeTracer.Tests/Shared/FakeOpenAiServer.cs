@@ -23,6 +23,7 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
     private readonly List<Func<JsonNode, FakeReply>> _script;
     private readonly ConcurrentQueue<string> _bodies = new();
     private readonly ConcurrentQueue<string> _authorizations = new();
+    private readonly List<(int Count, TaskCompletionSource Done)> _waiters = [];
     private int _served;
     private int _aborted;
 
@@ -38,6 +39,9 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
     /// <summary>Delay before each reply (the request can be aborted meanwhile).</summary>
     public TimeSpan Delay { get; set; }
 
+    /// <summary>How many requests are answered at once before <see cref="Delay"/> applies (0: every request waits).</summary>
+    public int DelayAfterRequests { get; set; }
+
     /// <summary>Raw request bodies, in arrival order.</summary>
     public IReadOnlyList<string> Bodies => [.. _bodies];
 
@@ -52,6 +56,18 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
 
     /// <summary>Completes when a request arrives (for tests that cancel during a request).</summary>
     public TaskCompletionSource RequestArrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once <paramref name="count"/> requests have arrived (their bodies are recorded by then).</summary>
+    public Task WaitForRequestsAsync(int count)
+    {
+        lock (_waiters)
+        {
+            if (_bodies.Count >= count) return Task.CompletedTask;
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((count, done));
+            return done.Task;
+        }
+    }
 
     /// <summary>Completes when the server sees a request aborted.</summary>
     public TaskCompletionSource AbortSeen { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -79,12 +95,20 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
     {
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
         var body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
-        _bodies.Enqueue(body);
         _authorizations.Enqueue(context.Request.Headers.Authorization.ToString());
         var index = Interlocked.Increment(ref _served) - 1;
+        lock (_waiters)
+        {
+            _bodies.Enqueue(body);
+            foreach (var waiter in _waiters.Where(w => w.Count <= _bodies.Count).ToList())
+            {
+                waiter.Done.TrySetResult();
+                _waiters.Remove(waiter);
+            }
+        }
         RequestArrived.TrySetResult();
 
-        if (Delay > TimeSpan.Zero)
+        if (Delay > TimeSpan.Zero && index >= DelayAfterRequests)
         {
             try
             {
