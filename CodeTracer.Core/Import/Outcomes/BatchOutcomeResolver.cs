@@ -24,7 +24,7 @@ public sealed class BatchOutcomeResolver : IOutcomeResolver
     public void Resolve(Run run, ImportContext context)
     {
         var id = run.Task.Id;
-        if (!IsSafeInstanceId(id) || string.IsNullOrEmpty(run.Source.Path)) return;
+        if (string.IsNullOrWhiteSpace(id) || string.IsNullOrEmpty(run.Source.Path)) return;
 
         string? directory;
         try
@@ -41,7 +41,7 @@ public sealed class BatchOutcomeResolver : IOutcomeResolver
         var below = new List<string>();
         for (var level = 0; level <= context.Options.OutcomeSearchLevels && !string.IsNullOrEmpty(directory); level++)
         {
-            if (TryFolder(run, id!, directory, below, context)) return;
+            if (TryFolder(run, id, directory, below, context)) return;
             below.Add(Path.GetFileName(directory));
             directory = Path.GetDirectoryName(directory);
         }
@@ -50,10 +50,14 @@ public sealed class BatchOutcomeResolver : IOutcomeResolver
     private static bool TryFolder(Run run, string id, string directory, List<string> below, ImportContext context)
     {
         // A flat report names no instance: it is the run's only when its folder is named after the instance.
-        if (TryFile(run, id, Path.Combine(directory, "logs", id, "report.json"), flatAllowed: true, context)) return true;
-        foreach (var evaluation in RunEvaluationFolders(directory, context))
+        // The id comes from an untrusted file, so it only becomes part of a path when it cannot leave the folder.
+        if (IsPathSafe(id))
         {
-            if (TryFile(run, id, Path.Combine(evaluation, id, "report.json"), flatAllowed: true, context)) return true;
+            if (TryFile(run, id, Path.Combine(directory, "logs", id, "report.json"), flatAllowed: true, context)) return true;
+            foreach (var evaluation in RunEvaluationFolders(directory, context))
+            {
+                if (TryFile(run, id, Path.Combine(evaluation, id, "report.json"), flatAllowed: true, context)) return true;
+            }
         }
         var namedForInstance = string.Equals(Path.GetFileName(directory), id, StringComparison.Ordinal);
         if (TryFile(run, id, Path.Combine(directory, "report.json"), flatAllowed: namedForInstance, context)) return true;
@@ -64,17 +68,18 @@ public sealed class BatchOutcomeResolver : IOutcomeResolver
         }
         foreach (var summary in LooseSummaries(directory, context))
         {
-            if (BelongsToRun(summary, run, below) && TryFile(run, id, summary, flatAllowed: false, context)) return true;
+            // Loose *.json files are only maybe summaries, so a broken one is passed over without a warning.
+            if (BelongsToRun(summary, run, below) && TryFile(run, id, summary, flatAllowed: false, context, warnIfBroken: false)) return true;
         }
         return false;
     }
 
-    private static bool TryFile(Run run, string id, string path, bool flatAllowed, ImportContext context)
+    private static bool TryFile(Run run, string id, string path, bool flatAllowed, ImportContext context, bool warnIfBroken = true)
     {
         var file = OutcomeFile.Get(path, context);
         if (file.Error is { } error)
         {
-            if (!run.Warnings.Any(w => w.Code == "outcome-file-unreadable" && w.File == path))
+            if (warnIfBroken && !run.Warnings.Any(w => w.Code == "outcome-file-unreadable" && w.File == path))
             {
                 run.Warnings.Add(new ImportWarning
                 {
@@ -162,8 +167,8 @@ public sealed class BatchOutcomeResolver : IOutcomeResolver
             return files;
         });
 
-    /// <summary>Instance ids come from untrusted files and become path parts: nothing that could leave the folder.</summary>
-    private static bool IsSafeInstanceId(string? id) =>
-        !string.IsNullOrWhiteSpace(id) && id is not ("." or "..") && id.Length <= 255
+    /// <summary>An instance id usable as one folder name: nothing that could climb out of or past the folder.</summary>
+    private static bool IsPathSafe(string id) =>
+        id is not ("." or "..") && id.Length <= 255
         && id.IndexOfAny(['/', '\\', '\0']) < 0 && id.IndexOfAny(Path.GetInvalidFileNameChars()) < 0;
 }

@@ -253,8 +253,9 @@ public sealed partial class MiniSweAgentTrajImporter : ITrajectoryImporter
         private Step ReadTextTurn(JsonElement message, int index)
         {
             var text = AgentJson.ContentText(message) ?? "";
-            var step = NewStep(message, index, text);
             var blocks = BashBlock().Matches(text);
+            // The thought is the text around the command that ran; a rejected turn keeps its whole text, blocks and all.
+            var step = NewStep(message, index, blocks.Count == 1 ? WithoutLabel(text.Remove(blocks[0].Index, blocks[0].Length)) : text);
             if (blocks.Count == 1)
             {
                 step.ToolCalls.Add(new ToolCall { Tool = "bash", Command = blocks[0].Groups["command"].Value.Trim() });
@@ -421,6 +422,14 @@ public sealed partial class MiniSweAgentTrajImporter : ITrajectoryImporter
                 // Malformed arguments are what the model sent; they are still the best rendering of the call.
                 return arguments;
             }
+        }
+
+        /// <summary>Drops the <c>THOUGHT:</c> label mini-SWE-agent's prompt asks for.</summary>
+        private static string WithoutLabel(string text)
+        {
+            var trimmed = text.AsSpan().Trim();
+            if (trimmed.StartsWith("THOUGHT:", StringComparison.Ordinal)) trimmed = trimmed[8..].TrimStart();
+            return trimmed.ToString();
         }
 
         private static string? NonEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;

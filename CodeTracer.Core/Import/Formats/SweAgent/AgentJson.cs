@@ -38,7 +38,9 @@ internal static class AgentJson
     {
         // Before 2000 or after 2100 is not a real timestamp of an agent run.
         if (seconds is not { } s || double.IsNaN(s) || s < 946_684_800 || s > 4_102_444_800) return null;
-        return DateTime.UnixEpoch.AddTicks((long)(s * TimeSpan.TicksPerSecond));
+        // Whole seconds and the fraction apart: s * 10^7 is past double's exact integers and would lose ticks.
+        var whole = Math.Floor(s);
+        return DateTime.UnixEpoch.AddTicks((long)whole * TimeSpan.TicksPerSecond + (long)Math.Round((s - whole) * TimeSpan.TicksPerSecond));
     }
 
     /// <summary>The JSON kind in words, for shape errors ("found a string").</summary>

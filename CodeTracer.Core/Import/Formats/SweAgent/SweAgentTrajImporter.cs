@@ -51,15 +51,17 @@ public sealed partial class SweAgentTrajImporter : ITrajectoryImporter
     public bool CanRead(FileSniff sniff)
     {
         var head = sniff.TrimmedHead;
-        if (head.IsEmpty || head[0] != '{' || !TrajectoryArrayKey().IsMatch(head)) return false;
+        if (head.IsEmpty || head[0] != '{' || !TrajectoryKey().IsMatch(head)) return false;
         // 0.x writes "environment" first and "history" after the steps; 1.x writes the steps first, and one step's
         // observation can outgrow the sniffed head. So any of the sibling keys, or the first step's own keys, will do.
+        // With a sibling key, a trajectory that is not an array is still claimed, so the user hears what is wrong with it.
         if (head.Contains("\"history\"", StringComparison.Ordinal)
             || head.Contains("\"info\"", StringComparison.Ordinal)
             || head.Contains("\"environment\"", StringComparison.Ordinal))
         {
             return true;
         }
+        if (!TrajectoryArrayKey().IsMatch(head)) return false;
         var hasAction = head.Contains("\"action\"", StringComparison.Ordinal);
         return hasAction && (head.Contains("\"observation\"", StringComparison.Ordinal)
             || string.Equals(sniff.Extension, ".traj", StringComparison.OrdinalIgnoreCase));
@@ -323,6 +325,10 @@ public sealed partial class SweAgentTrajImporter : ITrajectoryImporter
     /// <summary>A top-level <c>"trajectory": [</c> (not an escaped <c>\"trajectory\"</c> inside a string).</summary>
     [GeneratedRegex(@"(?<!\\)""trajectory""\s*:\s*\[")]
     private static partial Regex TrajectoryArrayKey();
+
+    /// <summary>A <c>"trajectory":</c> key of any value.</summary>
+    [GeneratedRegex(@"(?<!\\)""trajectory""\s*:")]
+    private static partial Regex TrajectoryKey();
 
     [GeneratedRegex(@"^\s*signature:\s*(?<name>[A-Za-z_][\w-]*)", RegexOptions.Multiline)]
     private static partial Regex Signature();
