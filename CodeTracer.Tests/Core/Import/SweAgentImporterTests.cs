@@ -87,6 +87,23 @@ public sealed class SweAgentImporterTests
     }
 
     [Fact]
+    public void Parse_Version1WithInstanceConfig_ReadsModelFromConfigYaml()
+    {
+        using var dir = new TempDirectory();
+        var traj = File.ReadAllText(TestData.Path("swe-agent", "run-1x", "acme__gadget-7", "acme__gadget-7.traj"));
+        // Without replay_config the model comes from the per-instance config 1.x writes beside the trajectory.
+        traj = traj[..traj.IndexOf("\"replay_config\"", StringComparison.Ordinal)] + "\"environment\": \"main\"\n}";
+        var path = dir.Write("default__run/acme__gadget-8/acme__gadget-8.traj", traj);
+        dir.Write("default__run/acme__gadget-8/acme__gadget-8.config.yaml",
+            "env:\n  deployment:\n    image: python:3.11\nagent:\n  templates:\n    system_template: hi\n  model:\n    name: claude-test-1\n    per_instance_cost_limit: 3.0\n");
+
+        var run = ReadOne(path);
+
+        Assert.Equal("1.x", run.FormatVersion);
+        Assert.Equal("claude-test-1", run.Model);
+    }
+
+    [Fact]
     public void Parse_HarnessExitAction_IsKeptAsMarkedStep()
     {
         var run = ReadOne(Path.Combine(s_batch, "trajs", "acme__widgets-102.traj"));

@@ -41,13 +41,19 @@ internal static partial class SweAgentModelHints
     }
 
     /// <summary>The model named by the files and folder names around <paramref name="trajectoryPath"/>, nearest first.</summary>
-    public static string? FromFolders(string trajectoryPath, ImportContext context)
+    /// <param name="trajectoryPath">The <c>.traj</c> file.</param>
+    /// <param name="context">The import, whose cache keeps each folder's answer.</param>
+    /// <param name="version0">True for 0.x, whose run folders start with the model name (1.x names them differently).</param>
+    public static string? FromFolders(string trajectoryPath, ImportContext context, bool version0)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(trajectoryPath));
+        var stem = Path.GetFileNameWithoutExtension(trajectoryPath);
         for (var level = 0; level < FolderLevels && !string.IsNullOrEmpty(directory); level++)
         {
             var dir = directory;
-            var model = context.GetOrAdd("swe-agent:model:" + dir, () => FromFolder(dir));
+            // 1.x writes <instance>/<instance>.config.yaml beside each trajectory.
+            var model = level == 0 ? YamlModelName(Path.Combine(dir, stem + ".config.yaml")) : null;
+            model ??= context.GetOrAdd("swe-agent:model:" + version0 + ":" + dir, () => FromFolder(dir, version0));
             if (model is not null) return model;
             directory = Path.GetDirectoryName(directory);
         }
@@ -63,11 +69,12 @@ internal static partial class SweAgentModelHints
         return Usable(name);
     }
 
-    private static string? FromFolder(string directory)
+    private static string? FromFolder(string directory, bool version0)
     {
         var model = YamlValue(Path.Combine(directory, "args.yaml"), "model_name")
             ?? YamlValue(Path.Combine(directory, "config.yaml"), "model_name")
-            ?? YamlModelName(Path.Combine(directory, "config.yaml"));
+            ?? YamlModelName(Path.Combine(directory, "config.yaml"))
+            ?? YamlModelName(Path.Combine(directory, "run_batch.config.yaml"));
         if (model is not null) return model;
 
         var metadataName = YamlValue(Path.Combine(directory, "metadata.yaml"), "name");
@@ -81,6 +88,7 @@ internal static partial class SweAgentModelHints
         var folder = Path.GetFileName(directory);
         var match = ExperimentsFolder().Match(folder);
         if (match.Success) return Usable(match.Groups["model"].Value);
+        if (!version0) return null;
         match = RunFolder().Match(folder);
         return match.Success ? Usable(match.Groups["model"].Value) : null;
     }

@@ -136,7 +136,7 @@ public sealed partial class SweAgentTrajImporter : ITrajectoryImporter
             run.ExitStatus = info.Str("exit_status");
             ReadModelStats(info, run.Metrics);
         }
-        run.Model = SweAgentModelHints.FromReplayConfig(root) ?? SweAgentModelHints.FromFolders(path, context);
+        run.Model = SweAgentModelHints.FromReplayConfig(root) ?? SweAgentModelHints.FromFolders(path, context, version0: !isV1);
         return run;
     }
 
