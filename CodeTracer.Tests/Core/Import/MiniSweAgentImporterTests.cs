@@ -69,6 +69,23 @@ public sealed class MiniSweAgentImporterTests
     }
 
     [Fact]
+    public void Parse_V1_HarnessRejectsTurnWithOneBlock_IsFormatError()
+    {
+        // A harness whose own rules are stricter than one bash block (here, a block with no command text left) says so
+        // with its format-error template; that answer, not the block count, decides.
+        using var dir = new TempDirectory();
+        var path = dir.Write("acme__lib-20.traj.json", "{\"info\": {\"config\": {\"agent\": {\"format_error_template\": \"Your output was malformed: {{error}}\"}}},"
+            + " \"messages\": [{\"role\": \"user\", \"content\": \"task\"}, {\"role\": \"assistant\", \"content\": \"```bash\\n \\n```\"},"
+            + " {\"role\": \"user\", \"content\": \"Your output was malformed: empty command\"}], \"trajectory_format\": \"mini-swe-agent-1\"}");
+
+        var call = Assert.Single(ReadOne(path).Steps).ToolCalls[0];
+
+        Assert.Equal(MiniSweAgentTrajImporter.FormatErrorTool, call.Tool);
+        Assert.True(call.IsError);
+        Assert.Equal("Your output was malformed: empty command", call.Observation);
+    }
+
+    [Fact]
     public void Parse_V1_Timeout_IsErrorWithNoticeAsObservation()
     {
         var call = ReadOne(s_v1).Steps[3].ToolCalls[0];

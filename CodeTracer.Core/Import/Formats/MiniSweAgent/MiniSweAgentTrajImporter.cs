@@ -78,7 +78,9 @@ public sealed partial class MiniSweAgentTrajImporter : ITrajectoryImporter
         };
         run.Task.Id = root.Str("instance_id") ?? InstanceId(path);
 
-        var reader = new MessageReader(run, path, toolMode, TimeoutNoticePrefix(info));
+        var reader = new MessageReader(run, path, toolMode,
+            TemplatePrefix(info, "timeout_template", "The last command <command>"),
+            TemplatePrefix(info, "format_error_template", toolMode ? "Tool call error:" : "Please always provide EXACTLY ONE action"));
         var index = 0;
         foreach (var message in messages.EnumerateArray())
         {
@@ -124,11 +126,14 @@ public sealed partial class MiniSweAgentTrajImporter : ITrajectoryImporter
         return false;
     }
 
-    /// <summary>The fixed start of the run's own timeout template ("The last command &lt;command&gt;"), to tell timeouts from other notices.</summary>
-    private static string TimeoutNoticePrefix(JsonElement? info)
+    /// <summary>
+    /// The fixed start of one of the run's own message templates (up to its first placeholder), to tell a timeout
+    /// notice or a format-error message from other text. The agent config holds them in v1, the model config in v2.
+    /// </summary>
+    private static string TemplatePrefix(JsonElement? info, string key, string fallback)
     {
-        const string fallback = "The last command <command>";
-        var template = info?.Prop("config")?.Prop("agent")?.Str("timeout_template");
+        var config = info?.Prop("config");
+        var template = config?.Prop("agent")?.Str(key) ?? config?.Prop("model")?.Str(key);
         if (string.IsNullOrEmpty(template)) return fallback;
         var cut = template.IndexOfAny(['{', '\n']);
         var prefix = cut < 0 ? template : template[..cut];
@@ -158,17 +163,19 @@ public sealed partial class MiniSweAgentTrajImporter : ITrajectoryImporter
         private readonly string _path;
         private readonly bool _toolMode;
         private readonly string _timeoutPrefix;
+        private readonly string _formatErrorPrefix;
         private readonly Dictionary<string, ToolCall> _openCalls = new(StringComparer.Ordinal);
         private bool _seenTask;
         private Step? _current;
         private DateTime? _lastTime;
 
-        public MessageReader(Run run, string path, bool toolMode, string timeoutPrefix)
+        public MessageReader(Run run, string path, bool toolMode, string timeoutPrefix, string formatErrorPrefix)
         {
             _run = run;
             _path = path;
             _toolMode = toolMode;
             _timeoutPrefix = timeoutPrefix;
+            _formatErrorPrefix = formatErrorPrefix;
         }
 
         public string? ExitStatus { get; private set; }
@@ -392,6 +399,12 @@ public sealed partial class MiniSweAgentTrajImporter : ITrajectoryImporter
             call.ExitCode = parsed.ExitCode;
             if (parsed.Exception is not null) call.IsError = true;
             else if (parsed.ExitCode is null && text.StartsWith(_timeoutPrefix, StringComparison.Ordinal)) call.IsError = true;
+            else if (parsed.ExitCode is null && text.StartsWith(_formatErrorPrefix, StringComparison.Ordinal))
+            {
+                // The harness rejected a turn this reader took for a valid action: nothing ran.
+                call.Tool = FormatErrorTool;
+                call.IsError = true;
+            }
         }
 
         private void Seen(DateTime? time)

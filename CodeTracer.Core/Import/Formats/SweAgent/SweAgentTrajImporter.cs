@@ -150,7 +150,7 @@ public sealed partial class SweAgentTrajImporter : ITrajectoryImporter
             Provenance = new Provenance { File = path, JsonPointer = pointer },
             IsMarker = s_harnessExits.Contains(command),
         };
-        var observation = entry.Str("observation");
+        var observation = AgentJson.ContentText(entry, "observation");
         if (command.Length == 0 && string.IsNullOrEmpty(observation)) return step;
 
         var call = new ToolCall
