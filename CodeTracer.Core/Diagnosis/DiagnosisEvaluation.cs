@@ -124,9 +124,13 @@ public static class LabelManifest
                 break;
             }
         }
-        // A trajectory file inside its run's folder (agent/trajectory.json, sessions/agent.cast) is named by the folder.
-        var parent = Path.GetFileName(Path.GetDirectoryName(trimmed) ?? "");
+        // A trajectory file inside its run's folder (trial/agent/trajectory.json, trial/sessions/agent.cast) is named by
+        // the folder, one or two levels up.
+        var parentPath = Path.GetDirectoryName(trimmed) ?? "";
+        var parent = Path.GetFileName(parentPath);
         if (parent.Length > 0) yield return parent;
+        var grandparent = Path.GetFileName(Path.GetDirectoryName(parentPath) ?? "");
+        if (grandparent.Length > 0) yield return grandparent;
     }
 }
 

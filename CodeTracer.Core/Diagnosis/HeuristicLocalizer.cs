@@ -124,7 +124,9 @@ public sealed partial class HeuristicLocalizer
                 {
                     SignalKind.TestsFailed => 0,
                     SignalKind.Timeout or SignalKind.ErrorText or SignalKind.FormatError => 1,
-                    SignalKind.ErrorExit when step.IsTestOrRun => 2,
+                    // A non-zero exit whose output names an error ("exit code 1: traceback") says as much as error text;
+                    // a bare exit code says less. Reads and searches that find nothing are not failures of the run.
+                    SignalKind.ErrorExit when step.IsTestOrRun || step.IsInstall => signal.Message.Contains(':', StringComparison.Ordinal) ? 1 : 2,
                     _ => int.MaxValue,
                 };
                 if (rank == int.MaxValue) continue;
@@ -231,7 +233,7 @@ public sealed partial class HeuristicLocalizer
             }
             var signal = step.Signals.FirstOrDefault(s => s.Kind == SignalKind.TestsFailed)
                 ?? step.Signals.FirstOrDefault(s => s.Kind is SignalKind.ErrorText or SignalKind.Timeout or SignalKind.FormatError)
-                ?? (step.IsTestOrRun ? step.Signals.FirstOrDefault(s => s.Kind == SignalKind.ErrorExit) : null);
+                ?? (step.IsTestOrRun || step.IsInstall ? step.Signals.FirstOrDefault(s => s.Kind == SignalKind.ErrorExit) : null);
             if (signal is null) continue;
             var rank = signal.Kind switch { SignalKind.TestsFailed => 0, SignalKind.ErrorExit => 3, _ => 2 };
             candidates.Add((rank, step, $"{step.Describe()}: {SignalWhy(signal)}"));
@@ -297,7 +299,7 @@ public sealed partial class HeuristicLocalizer
                 unuseful.Add(step.Id);
                 continue;
             }
-            if (!step.IsStateChange && step.IsReadOrSearch && step.Signals.Any(s => s.Kind == SignalKind.ErrorText))
+            if (!step.IsStateChange && step.IsReadOrSearch && !step.IsTestOrRun && step.Signals.Any(s => s.Kind is SignalKind.ErrorText or SignalKind.ErrorExit))
             {
                 unuseful.Add(step.Id);
             }
@@ -600,7 +602,8 @@ public sealed partial class HeuristicLocalizer
     /// <summary>Why the harness stopped the run, when it did not end normally; null for a normal end (submitted, finished).</summary>
     internal static string? AbnormalExit(Run run)
     {
-        if (!string.IsNullOrWhiteSpace(run.Outcome.FailureMode) && !IsBenignMode(run.Outcome.FailureMode))
+        // Only modes that say the harness cut the run short; "empty patch" or "not evaluated" describe the verdict.
+        if (!string.IsNullOrWhiteSpace(run.Outcome.FailureMode) && !IsBenignMode(run.Outcome.FailureMode) && AbnormalExitRegex().IsMatch(run.Outcome.FailureMode))
         {
             return $"failure mode {DiagnosisText.OneLine(run.Outcome.FailureMode, 80)}";
         }
@@ -655,7 +658,8 @@ public sealed partial class HeuristicLocalizer
             HasFailingTests = Signals.Any(s => s.Kind == SignalKind.TestsFailed);
             HasPassingTests = Signals.Any(s => s.Kind == SignalKind.TestsPassed);
             StrongFailure = Signals.FirstOrDefault(s => s.Kind == SignalKind.TestsFailed)
-                ?? Signals.FirstOrDefault(s => s.Kind is SignalKind.ErrorText or SignalKind.Timeout);
+                ?? Signals.FirstOrDefault(s => s.Kind is SignalKind.ErrorText or SignalKind.Timeout or SignalKind.FormatError)
+                ?? (IsTestOrRun || IsInstall ? Signals.FirstOrDefault(s => s.Kind == SignalKind.ErrorExit) : null);
         }
 
         public Step Step { get; }
