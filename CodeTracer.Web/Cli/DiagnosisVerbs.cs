@@ -78,9 +78,10 @@ internal static class DiagnosisVerbs
 
                 if (parseResult.GetValue(json))
                 {
-                    using var stdout = Console.OpenStandardOutput();
-                    DiagnosisExport.WriteDiagnoseJson(stdout, entries);
-                    stdout.WriteByte((byte)'\n');
+                    // Through Console.Out (not the raw stream) so a host that redirects the console gets the output.
+                    using var buffer = new MemoryStream();
+                    DiagnosisExport.WriteDiagnoseJson(buffer, entries);
+                    await Console.Out.WriteLineAsync(Encoding.UTF8.GetString(buffer.ToArray())).ConfigureAwait(false);
                 }
                 else
                 {
@@ -223,8 +224,8 @@ internal static class DiagnosisVerbs
 
     private static void WriteEvalJson(List<EvaluationRow> rows, EvaluationSummary summary, List<string> unmatched, string method)
     {
-        using var stdout = Console.OpenStandardOutput();
-        using (var writer = new System.Text.Json.Utf8JsonWriter(stdout, InspectJson.WriterOptions))
+        using var buffer = new MemoryStream();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, InspectJson.WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("method", method);
@@ -262,7 +263,7 @@ internal static class DiagnosisVerbs
             writer.WriteEndArray();
             writer.WriteEndObject();
         }
-        stdout.WriteByte((byte)'\n');
+        Console.Out.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
     }
 
     /// <summary>Runs a manifest's traj_ids are matched against: parsed from paths, or the stored runs (by id, task id, source name).</summary>
@@ -414,9 +415,9 @@ internal static class DiagnosisVerbs
     {
         if (path is null)
         {
-            using var stdout = Console.OpenStandardOutput();
-            write(stdout);
-            stdout.WriteByte((byte)'\n');
+            using var buffer = new MemoryStream();
+            write(buffer);
+            await Console.Out.WriteLineAsync(Encoding.UTF8.GetString(buffer.ToArray())).ConfigureAwait(false);
             return;
         }
         await using var file = File.Create(path);
