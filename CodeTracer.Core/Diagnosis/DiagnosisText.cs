@@ -106,6 +106,21 @@ internal static partial class DiagnosisText
     }
 
     /// <summary>
+    /// The same file written different ways (<c>/testbed/a/b.py</c>, <c>./a/b.py</c>, <c>a/b.py</c>) meets at its last two
+    /// path segments: precise enough to tell <c>a/b.py</c> from <c>c/b.py</c>, loose enough to survive a changed cwd.
+    /// </summary>
+    public static string FileIdentity(string path)
+    {
+        var parts = path.Replace('\\', '/').Trim().Trim('\'', '"').TrimEnd('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return parts.Length switch
+        {
+            0 => "",
+            1 => parts[0],
+            _ => parts[^2] + "/" + parts[^1],
+        };
+    }
+
+    /// <summary>
     /// True for throw-away files an agent writes to poke at the problem (reproduction scripts, files under /tmp):
     /// their changes are rarely what a run's verdict is about.
     /// </summary>
@@ -114,12 +129,16 @@ internal static partial class DiagnosisText
         var normalized = path.Replace('\\', '/');
         if (normalized.StartsWith("/tmp/", StringComparison.Ordinal)) return true;
         var name = normalized.Split('/')[^1];
-        return ScratchNameRegex().IsMatch(name);
+        return ScratchNameRegex().IsMatch(name) || ScratchExtensionRegex().IsMatch(name);
     }
 
     [GeneratedRegex(@"(?<![\w.-])(?:[A-Za-z]:)?[\w./-]*[\w-]+\.(?:py|pyi|java|kt|scala|js|jsx|mjs|ts|tsx|go|rs|c|cc|cpp|cxx|h|hpp|rb|php|cs|fs|swift|m|sh|bash|pl|lua|r|jl|ex|exs|erl|hs|ml|sql|toml|cfg|ini|yaml|yml|json|xml|gradle|pony|txt|md|rst)\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex FilePathRegex();
 
-    [GeneratedRegex(@"^(?:reproduce|repro|reproduction|debug|scratch|tmp|temp|check|verify|sanity|try|demo|example|minimal|mre|test_repro|test_issue|test_fix|test_bug|test_reproduce|test_my)[\w.-]*\.\w+$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?:(?:reproduce|repro|reproduction|debug|scratch|tmp|temp|check|verify|sanity|try|demo|example|minimal|mre|test_repro|test_issue|test_fix|test_bug|test_reproduce|test_my)[\w.-]*|[\w.-]*(?:reproduc|repro_|_repro|scratch|sandbox)[\w.-]*)\.\w+$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ScratchNameRegex();
+
+    // Backups and patch files the agent writes on the way to a change, not the change itself.
+    [GeneratedRegex(@"\.(?:orig|original|bak|backup|old|save|rej|patch|diff|swp)$|~$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ScratchExtensionRegex();
 }

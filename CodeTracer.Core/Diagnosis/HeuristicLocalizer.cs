@@ -111,7 +111,12 @@ public sealed partial class HeuristicLocalizer
     /// </summary>
     private static TerminalFailure? FindTerminalFailure(Analysis a)
     {
-        var lastChange = a.Steps.LastOrDefault(s => s.IsStateChange && !a.Reverted.Contains(s.Id) && !s.IsRunOnly)?.Id ?? 0;
+        // Submitting (git add, writing the patch) is the end of the run, not the change that set up its final state.
+        var lastChange = a.Steps.LastOrDefault(s => a.Persists(s) && !s.IsRunOnly && s.Step.Kind != StepKind.Submit)?.Id ?? 0;
+        // Once the run changed real files, an error only shows the failure when it is about them (or is a failing
+        // test): a missing test runner or an unrelated script's traceback is not why the run failed.
+        var changedKeys = a.Steps.Where(s => s.IsRealEdit && a.Persists(s)).SelectMany(s => s.EditedFiles)
+            .Select(DiagnosisText.FileKey).Where(k => k.Length > 1).ToHashSet(StringComparer.Ordinal);
         TerminalFailure? best = null;
         var bestRank = int.MaxValue;
         foreach (var step in a.Steps)
@@ -120,6 +125,7 @@ public sealed partial class HeuristicLocalizer
             if (step.Id < lastChange) continue;
             foreach (var signal in step.Signals)
             {
+                if (signal.Kind != SignalKind.TestsFailed && changedKeys.Count > 0 && !MentionsAny(step, signal, changedKeys)) continue;
                 var rank = signal.Kind switch
                 {
                     SignalKind.TestsFailed => 0,
@@ -151,9 +157,11 @@ public sealed partial class HeuristicLocalizer
     }
 
     /// <summary>
-    /// Walks back from the terminal failure to the earliest state-changing step whose effect persisted to the end,
-    /// preferring edits to the files the failure is about, then any real edit, then other changes (installs, git);
-    /// with no change at all, the first step of the signal run that ends in the failure, or the terminal step.
+    /// Walks back from the terminal failure to the earliest state-changing step whose effect persisted to the end:
+    /// an install when the failure is a dependency error, else an edit of a file the failure names, else any real edit
+    /// (scratch files such as reproduction scripts aside), else an install or git change that worked. With no such
+    /// change the run failed by what it did rather than what it left behind: the first error it never got past, else
+    /// the start of the run of signals that ends in the failure, else the earliest scratch change, else the terminal step.
     /// </summary>
     private static (StepFacts Step, string Reason) FindOnset(Analysis a, TerminalFailure failure)
     {
@@ -165,30 +173,45 @@ public sealed partial class HeuristicLocalizer
             floor = a.Steps.LastOrDefault(s => s.Id < terminal && s.HasPassingTests && !s.HasFailingTests)?.Id ?? 0;
         }
 
-        var persisted = a.Steps.Where(s => s.Id > floor && s.Id <= terminal && s.IsStateChange && !a.Reverted.Contains(s.Id)).ToList();
+        var window = a.Steps.Where(s => s.Id > floor && s.Id <= terminal).ToList();
+        var persisted = window.Where(a.Persists).ToList();
         var failureKeys = a.FailureFileKeys(failure);
-        var realEdits = persisted.Where(s => s.IsFileEdit && s.Files.Count > 0 && s.Files.Any(f => !DiagnosisText.IsScratchFile(f))).ToList();
-        var unnamedEdits = persisted.Where(s => s.IsFileEdit && s.Files.Count == 0).ToList();
+        var realEdits = persisted.Where(s => s.IsRealEdit).ToList();
 
         if (IsDependencyText(a.FailureText(failure)) && persisted.FirstOrDefault(s => s.IsInstall) is { } install)
         {
             return (install, $"{install.Describe()}, and the failure is a dependency error ({Excerpt(failure.Why)})");
         }
-        if (failureKeys.Count > 0 && realEdits.FirstOrDefault(s => s.Files.Any(f => failureKeys.Contains(DiagnosisText.FileKey(f)))) is { } related)
+        if (failureKeys.Count > 0 && realEdits.FirstOrDefault(s => s.EditedFiles.Any(f => failureKeys.Contains(DiagnosisText.FileKey(f)))) is { } related)
         {
             return (related, $"{related.Describe()}, a change to a file the failure names; it persisted to the end");
         }
-        if (realEdits.Count > 0 || unnamedEdits.Count > 0)
+        if (a.TaskFileKeys.Count > 0 && realEdits.FirstOrDefault(s => s.EditedFiles.Any(f => a.TaskFileKeys.Contains(DiagnosisText.FileKey(f)))) is { } named)
         {
-            var first = realEdits.Concat(unnamedEdits).MinBy(s => s.Id)!;
-            return (first, $"{first.Describe()}, the earliest change that persisted to the end (never reverted)");
+            return (named, $"{named.Describe()}, a change to a file the task names; it persisted to the end");
         }
-        if (persisted.FirstOrDefault(s => !s.IsRunOnly) is { } change)
+        // Changing a file that was there before the run is a decision about the code; a file the run created is as
+        // often a helper script as a deliverable, so it comes second.
+        if (realEdits.FirstOrDefault(s => a.ModifiesExisting.Contains(s.Id)) is { } edit)
+        {
+            return (edit, $"{edit.Describe()}, the earliest change to existing code that persisted to the end (never reverted or overwritten)");
+        }
+        if (realEdits.Count > 0)
+        {
+            var first = realEdits[0];
+            return (first, $"{first.Describe()}, the earliest change that persisted to the end (never reverted or overwritten)");
+        }
+        if (persisted.FirstOrDefault(s => !s.IsRunOnly && !s.IsFileEdit) is { } change)
         {
             return (change, $"{change.Describe()}, the earliest state change that persisted to the end");
         }
 
-        // No persisting change: the run failed by what it did (or kept doing), not by what it left behind.
+        // No real change persisted: the run failed by what it did (or kept doing), not by what it left behind.
+        if (FirstUnresolvedError(window) is { } error)
+        {
+            return (error, $"{error.Describe()}: {SignalWhy(error.StrongFailure!)}, the first error the run never got past (no change persisted)");
+        }
+
         var start = terminal;
         var gap = 0;
         for (var id = terminal - 1; id > floor && gap <= 2; id--)
@@ -205,10 +228,33 @@ public sealed partial class HeuristicLocalizer
             }
         }
         var onset = a.Get(start)!;
-        var first2 = onset.Signals.FirstOrDefault(s => s.Kind is not SignalKind.TestsPassed);
-        return first2 is not null && start != terminal
-            ? (onset, $"{onset.Describe()}: {SignalWhy(first2)}, the first signal of the run of errors that ends in the failure (no change persisted)")
-            : (onset, $"{onset.Describe()}, where the failure shows (no state change persisted before it)");
+        var signal = onset.Signals.FirstOrDefault(s => s.Kind is not SignalKind.TestsPassed);
+        if (signal is not null && start != terminal)
+        {
+            return (onset, $"{onset.Describe()}: {SignalWhy(signal)}, the first signal of the run of signals that ends in the failure (no change persisted)");
+        }
+        if (persisted.FirstOrDefault() is { } scratch)
+        {
+            return (scratch, $"{scratch.Describe()}, the only kind of change the run made (nothing else persisted)");
+        }
+        return (onset, $"{onset.Describe()}, where the failure shows (no state change persisted before it)");
+    }
+
+    /// <summary>
+    /// The first step whose failure the run never got past: a later step running the same command without failing
+    /// means the agent fixed what stood in the way, so the search moves on to the next failure.
+    /// </summary>
+    private static StepFacts? FirstUnresolvedError(List<StepFacts> window)
+    {
+        foreach (var step in window)
+        {
+            if (!step.HasStrongFailure) continue;
+            var key = DiagnosisText.OneLine(step.Command, 200);
+            var gotPast = key.Length > 0 && window.Any(later => later.Id > step.Id && !later.HasStrongFailure
+                && string.Equals(DiagnosisText.OneLine(later.Command, 200), key, StringComparison.Ordinal));
+            if (!gotPast) return step;
+        }
+        return null;
     }
 
     private List<ErrorChainLink> BuildChain(Analysis a, StepFacts onset, string onsetReason, TerminalFailure failure)
@@ -221,12 +267,16 @@ public sealed partial class HeuristicLocalizer
             return chain;
         }
 
-        var onsetKeys = onset.Files.Select(DiagnosisText.FileKey).ToHashSet(StringComparer.Ordinal);
+        var onsetKeys = (onset.IsFileEdit ? onset.EditedFiles : onset.Files).Select(DiagnosisText.FileKey).ToHashSet(StringComparer.Ordinal);
+        var relatedKeys = onsetKeys.Concat(a.FailureFileKeys(failure)).Where(k => k.Length > 1).ToHashSet(StringComparer.Ordinal);
+        // After a change, only errors that are about it carry the failure along (failing tests, or errors naming its
+        // files); a side error (a missing test runner) is not a link. Without a change every error on the way counts.
+        var filterByFiles = onset.IsFileEdit && relatedKeys.Count > 0;
         var candidates = new List<(int Rank, StepFacts Step, string Why)>();
         foreach (var step in a.Steps)
         {
             if (step.Id <= onset.Id || step.Id >= failure.Step) continue;
-            if (step.IsFileEdit && !a.Reverted.Contains(step.Id) && step.Files.Any(f => onsetKeys.Contains(DiagnosisText.FileKey(f))))
+            if (step.IsFileEdit && a.Persists(step) && step.EditedFiles.Any(f => onsetKeys.Contains(DiagnosisText.FileKey(f))))
             {
                 candidates.Add((1, step, $"{step.Describe()}, building on step {onset.Id}'s change (persisted)"));
                 continue;
@@ -235,6 +285,7 @@ public sealed partial class HeuristicLocalizer
                 ?? step.Signals.FirstOrDefault(s => s.Kind is SignalKind.ErrorText or SignalKind.Timeout or SignalKind.FormatError)
                 ?? (step.IsTestOrRun || step.IsInstall ? step.Signals.FirstOrDefault(s => s.Kind == SignalKind.ErrorExit) : null);
             if (signal is null) continue;
+            if (filterByFiles && signal.Kind != SignalKind.TestsFailed && !MentionsAny(step, signal, relatedKeys)) continue;
             var rank = signal.Kind switch { SignalKind.TestsFailed => 0, SignalKind.ErrorExit => 3, _ => 2 };
             candidates.Add((rank, step, $"{step.Describe()}: {SignalWhy(signal)}"));
         }
@@ -254,6 +305,11 @@ public sealed partial class HeuristicLocalizer
         return chain;
     }
 
+    private static bool MentionsAny(StepFacts step, Signal signal, HashSet<string> keys) =>
+        step.Files.Any(f => keys.Contains(DiagnosisText.FileKey(f)))
+        || DiagnosisText.FilePaths(signal.EvidenceLine + "\n" + signal.Message + "\n" + DiagnosisText.FirstLine(step.Command, 400))
+            .Any(f => keys.Contains(DiagnosisText.FileKey(f)));
+
     /// <summary>
     /// Wrong state-changing actions: the onset, the persisting changes that build on it or touch the files the failure
     /// names, changes that were themselves rejected with an error, and attempts the agent later reverted.
@@ -261,7 +317,7 @@ public sealed partial class HeuristicLocalizer
     private static SortedSet<int> IncorrectSteps(Analysis a, StepFacts onset, int terminal, List<ErrorChainLink> chain)
     {
         var incorrect = new SortedSet<int> { onset.Id };
-        var onsetKeys = onset.Files.Select(DiagnosisText.FileKey).ToHashSet(StringComparer.Ordinal);
+        var onsetKeys = (onset.IsFileEdit ? onset.EditedFiles : onset.Files).Select(DiagnosisText.FileKey).ToHashSet(StringComparer.Ordinal);
         foreach (var link in chain.Where(l => l.Role == ChainRoles.Propagation))
         {
             if (a.Get(link.Step) is { IsFileEdit: true }) incorrect.Add(link.Step);
@@ -269,8 +325,8 @@ public sealed partial class HeuristicLocalizer
         foreach (var step in a.Steps)
         {
             if (!step.IsStateChange || step.IsRunOnly) continue;
-            if (step.Id > onset.Id && step.Id <= terminal && step.IsFileEdit && !a.Reverted.Contains(step.Id)
-                && step.Files.Any(f => onsetKeys.Contains(DiagnosisText.FileKey(f)) && !DiagnosisText.IsScratchFile(f)))
+            if (step.Id > onset.Id && step.Id <= terminal && step.IsRealEdit && a.Persists(step)
+                && step.EditedFiles.Any(f => onsetKeys.Contains(DiagnosisText.FileKey(f)) && !DiagnosisText.IsScratchFile(f)))
             {
                 incorrect.Add(step.Id);
             }
@@ -278,7 +334,7 @@ public sealed partial class HeuristicLocalizer
             {
                 incorrect.Add(step.Id);
             }
-            if (a.Reverted.Contains(step.Id) && step.IsFileEdit && step.Id <= terminal && step.Files.Any(f => !DiagnosisText.IsScratchFile(f)))
+            if (a.Reverted.Contains(step.Id) && step.IsRealEdit && step.Id <= terminal)
             {
                 incorrect.Add(step.Id);
             }
@@ -341,7 +397,7 @@ public sealed partial class HeuristicLocalizer
         var incorrect = new SortedSet<int> { onset.Id };
         foreach (var step in a.Steps)
         {
-            if (a.Reverted.Contains(step.Id) && step.IsFileEdit && step.Files.Any(f => !DiagnosisText.IsScratchFile(f))) incorrect.Add(step.Id);
+            if (a.Reverted.Contains(step.Id) && step.IsRealEdit) incorrect.Add(step.Id);
         }
         var unuseful = UnusefulSteps(a, incorrect);
         var failure = new TerminalFailure(surfaced, surfacedWhy, a.Get(surfaced)?.Signals.FirstOrDefault(), IsAbnormalExit: false);
@@ -369,7 +425,7 @@ public sealed partial class HeuristicLocalizer
 
         foreach (var step in a.Steps)
         {
-            if (!a.Reverted.Contains(step.Id) || !step.IsFileEdit || step.Files.All(DiagnosisText.IsScratchFile)) continue;
+            if (!a.Reverted.Contains(step.Id) || !step.IsRealEdit) continue;
             var revertedBy = a.RevertedBy.GetValueOrDefault(step.Id);
             var failed = a.Steps.FirstOrDefault(s => s.Id > step.Id && (revertedBy == 0 || s.Id < revertedBy) && s.HasStrongFailure);
             found.Add((step, $"{step.Describe()}, a change the run later undid",
@@ -388,7 +444,7 @@ public sealed partial class HeuristicLocalizer
                 lastCleanCheck = step.Id;
                 continue;
             }
-            var edit = a.Steps.FirstOrDefault(s => s.Id > lastCleanCheck && s.Id < step.Id && s.IsFileEdit && s.Files.Any(f => !DiagnosisText.IsScratchFile(f)));
+            var edit = a.Steps.FirstOrDefault(s => s.Id > lastCleanCheck && s.Id < step.Id && s.IsRealEdit);
             if (edit is null) continue;
             var fix = a.Steps.FirstOrDefault(s => s.Id > step.Id && s.IsTestOrRun && s.HasPassingTests && !s.HasStrongFailure)
                 ?? a.Steps.FirstOrDefault(s => s.Id > step.Id && s.IsTestOrRun && !s.HasStrongFailure && s.Signals.Count == 0);
@@ -463,36 +519,42 @@ public sealed partial class HeuristicLocalizer
             return ErrorKinds.Looping;
         }
 
-        var text = new StringBuilder(a.FailureText(failure));
-        foreach (var link in chain)
+        // The kind is read from what the failure says and from what the onset step itself showed, not from every error
+        // on the way: a side error (a missing test runner) must not name the failure.
+        // A harness limit (agent_timeout, exit_cost) says the run ran out of budget, not why: leave its words out.
+        var text = new StringBuilder(failure.IsAbnormalExit ? "" : failure.Why);
+        if (failure.Signal is { } terminalSignal) text.Append('\n').Append(terminalSignal.Message).Append('\n').Append(terminalSignal.EvidenceLine);
+        foreach (var signal in onset.Signals) text.Append('\n').Append(signal.Message).Append('\n').Append(signal.EvidenceLine);
+        foreach (var (test, result) in a.Run.Outcome.TestResults)
         {
-            var step = a.Get(link.Step);
-            if (step is null) continue;
-            foreach (var signal in step.Signals) text.Append('\n').Append(signal.Message).Append('\n').Append(signal.EvidenceLine);
+            if (!result.Equals("passed", StringComparison.OrdinalIgnoreCase)) text.Append('\n').Append(test);
         }
         var evidence = text.ToString();
         if (IsDependencyText(evidence) || (onset.IsInstall && !onset.IsFileEdit)) return ErrorKinds.Dependency;
-        if (EnvironmentRegex().IsMatch(evidence) || (failure.IsAbnormalExit && !a.Steps.Any(s => s.IsFileEdit))
-            || onset.Signals.Any(s => s.Kind == SignalKind.FormatError))
+        if (EnvironmentRegex().IsMatch(evidence) || onset.Signals.Any(s => s.Kind is SignalKind.FormatError or SignalKind.Timeout))
         {
             return ErrorKinds.Environment;
         }
 
         // The agent's own check after its last change passed (or it never checked), yet the verdict is a failure.
-        var lastEdit = a.Steps.LastOrDefault(s => s.IsFileEdit && !a.Reverted.Contains(s.Id))?.Id ?? 0;
+        var lastEdit = a.Steps.LastOrDefault(s => s.IsRealEdit && a.Persists(s))?.Id ?? 0;
         var checksAfter = a.Steps.Where(s => s.Id > lastEdit && s.IsTestOrRun).ToList();
-        if (lastEdit > 0 && failure.Signal is null && (checksAfter.Count == 0 || !checksAfter[^1].HasStrongFailure))
+        if (lastEdit > 0 && failure.Signal is null && !failure.IsAbnormalExit && (checksAfter.Count == 0 || !checksAfter[^1].HasStrongFailure))
         {
             return ErrorKinds.Verification;
         }
 
         var failureKeys = a.FailureFileKeys(failure);
         var taskKeys = a.TaskFileKeys;
-        var onsetKeys = onset.Files.Where(f => !DiagnosisText.IsScratchFile(f)).Select(DiagnosisText.FileKey).ToList();
-        if (onsetKeys.Count > 0)
+        // Wrong place: the failure (or else the task) names files, and neither the onset nor any change that lasted
+        // touched one of them.
+        var onsetKeys = onset.EditedFiles.Where(f => !DiagnosisText.IsScratchFile(f)).Select(DiagnosisText.FileKey).ToList();
+        if (onset.IsRealEdit && onsetKeys.Count > 0)
         {
             var named = failureKeys.Count > 0 ? failureKeys : taskKeys;
-            if (named.Count > 0 && !onsetKeys.Any(named.Contains)) return ErrorKinds.Localization;
+            var changed = a.Steps.Where(s => s.IsRealEdit && a.Persists(s))
+                .SelectMany(s => s.EditedFiles).Select(DiagnosisText.FileKey).Concat(onsetKeys).ToHashSet(StringComparer.Ordinal);
+            if (named.Count > 0 && !changed.Overlaps(named)) return ErrorKinds.Localization;
         }
         return ErrorKinds.Hypothesis;
     }
@@ -625,7 +687,7 @@ public sealed partial class HeuristicLocalizer
     [GeneratedRegex(@"ModuleNotFoundError|No module named|ImportError|cannot import name|Could not find a version|No matching distribution|ResolutionImpossible|dependency conflict|version conflict|npm ERR|Cannot find module|unable to locate package|package .{1,60} (?:is )?not (?:found|installed)|could not resolve dependencies|requires? .{1,40} version|pip install|incompatible version", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex DependencyRegex();
 
-    [GeneratedRegex(@"command not found|not found in PATH|Permission denied|Operation not permitted|No space left|Connection refused|Could not resolve host|Temporary failure in name resolution|Network is unreachable|docker|\bKilled\b|Segmentation fault|core dumped|Read-only file system|time ?out|timed out|address already in use|cannot allocate memory|out of memory|agent_timeout|InternalServerError|rate limit", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"command not found|not found in PATH|Permission denied|Operation not permitted|No space left|Connection refused|Could not resolve host|Temporary failure in name resolution|Network is unreachable|docker|\bKilled\b|Segmentation fault|core dumped|Read-only file system|time ?out|timed out|address already in use|cannot allocate memory|out of memory|InternalServerError|rate limit", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex EnvironmentRegex();
 
     [GeneratedRegex(@"^\s*(?:cd\s+\S+\s*(?:&&|;)\s*)?git\s+(?:checkout\s+(?!-[bB]\b)(?:--\s+)?\S|restore\b|reset\s+--hard|stash\b(?!\s+(?:list|show|pop|apply|drop))|clean\b)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
@@ -633,6 +695,9 @@ public sealed partial class HeuristicLocalizer
 
     [GeneratedRegex(@"^\s*(?:cd\s+\S+\s*(?:&&|;)\s*)?rm\s", RegexOptions.CultureInvariant)]
     private static partial Regex RemoveRegex();
+
+    [GeneratedRegex(@"\bcp\s+(?:-\w+\s+)*(?<base>\S+?)\.(?:orig|original|bak|backup|old|save)\s+(?<target>\S+)", RegexOptions.CultureInvariant)]
+    private static partial Regex RestoreBackupRegex();
 
     // ---------------------------------------------------------------- per-run facts
 
@@ -654,6 +719,19 @@ public sealed partial class HeuristicLocalizer
             IsRunOnly = IsStateChange && !IsFileEdit && !IsInstall && !kinds.Any(k => k == StepKind.Git);
             Files = step.ToolCalls.SelectMany(c => c.FilesTouched).Where(f => !string.IsNullOrWhiteSpace(f)).Distinct(StringComparer.Ordinal).ToList();
             Command = step.ToolCalls.Select(c => c.Command).FirstOrDefault(c => !string.IsNullOrWhiteSpace(c)) ?? "";
+            IsRemoval = IsFileEdit && RemoveRegex().IsMatch(Command);
+            // Tree indexing lists a call's written files before the ones it reads (cp dest before src), so the first
+            // file of an edit or create call is the one it changed.
+            EditedFiles = step.ToolCalls
+                .Where(c => c.Kind is StepKind.Edit or StepKind.Create && c.FilesTouched.Count > 0)
+                .Select(c => c.FilesTouched[0])
+                .Distinct(StringComparer.Ordinal)
+                .ToList();
+            if (EditedFiles.Count == 0 && IsFileEdit) EditedFiles = Files;
+            WholeFileWrites = step.ToolCalls
+                .Where(c => c.Kind == StepKind.Create && c.FilesTouched.Count > 0)
+                .Select(c => c.FilesTouched[0])
+                .ToList();
             Signals = step.Signals.Count > 0 || !synthesizeSignals ? step.Signals : Synthesize(step);
             HasFailingTests = Signals.Any(s => s.Kind == SignalKind.TestsFailed);
             HasPassingTests = Signals.Any(s => s.Kind == SignalKind.TestsPassed);
@@ -671,6 +749,21 @@ public sealed partial class HeuristicLocalizer
         public bool IsStateChange { get; }
         public bool IsRunOnly { get; }
         public List<string> Files { get; }
+
+        /// <summary>The files an edit or create step wrote (not the ones it only read, like the source of a cp).</summary>
+        public List<string> EditedFiles { get; }
+
+        /// <summary>Files this step wrote whole (create, cp, cat &gt;): earlier edits of them no longer count.</summary>
+        public List<string> WholeFileWrites { get; }
+
+        /// <summary>An <c>rm</c>: tree indexing calls it an edit, but deleting files is cleanup, not a change to blame.</summary>
+        public bool IsRemoval { get; }
+
+        /// <summary>A real edit: writes a file that is not a scratch file (reproduction scripts, backups, patches).</summary>
+        public bool IsRealEdit => IsFileEdit && !IsRemoval && (EditedFiles.Count == 0 || EditedFiles.Any(f => !DiagnosisText.IsScratchFile(f)));
+
+        public bool IsCreateOnly => Step.ToolCalls.Where(c => c.Kind is StepKind.Edit or StepKind.Create).All(c => c.Kind == StepKind.Create);
+
         public string Command { get; }
         public List<Signal> Signals { get; }
         public bool HasFailingTests { get; }
@@ -696,7 +789,8 @@ public sealed partial class HeuristicLocalizer
                 StepKind.Message => "writes a message",
                 _ => IsFileEdit ? "edits" : "runs",
             };
-            var shownFiles = Files.Where(f => !DiagnosisText.IsScratchFile(f)).DefaultIfEmpty(Files.FirstOrDefault()).Where(f => f is not null).Take(2).ToList();
+            var candidates = IsFileEdit && EditedFiles.Count > 0 ? EditedFiles : Files;
+            var shownFiles = candidates.Where(f => !DiagnosisText.IsScratchFile(f)).DefaultIfEmpty(candidates.FirstOrDefault()).Where(f => f is not null).Take(2).ToList();
             if ((IsFileEdit || Step.Kind == StepKind.Read) && shownFiles.Count > 0) return $"{verb} {string.Join(", ", shownFiles)}";
             var command = DiagnosisText.OneLine(Command, 80);
             if (command.Length > 0) return $"{verb} `{command}`";
@@ -739,7 +833,9 @@ public sealed partial class HeuristicLocalizer
             Stages = run.Stages.Count > 0
                 ? run.Stages.OrderBy(s => s.FirstStep).ToList()
                 : Steps.Count > 0 ? [new Stage { Id = 1, Kind = StageKind.Other, Title = "whole run", FirstStep = Steps[0].Id, LastStep = Steps[^1].Id }] : [];
-            (Reverted, RevertedBy) = FindReverted();
+            (Reverted, RevertedBy, Removed) = FindReverted();
+            Superseded = FindSuperseded();
+            ModifiesExisting = FindModifiesExisting();
             TaskFileKeys = DiagnosisText.FilePaths(DiagnosisText.HeadTail(run.Task.Text, 8_000))
                 .Select(DiagnosisText.FileKey).Where(k => k.Length > 1).ToHashSet(StringComparer.Ordinal);
         }
@@ -747,7 +843,22 @@ public sealed partial class HeuristicLocalizer
         public Run Run { get; }
         public List<StepFacts> Steps { get; }
         public List<Stage> Stages { get; }
+        /// <summary>Edits undone later (git checkout/restore/reset/stash, or flagged by tree indexing): wrong attempts.</summary>
         public HashSet<int> Reverted { get; }
+
+        /// <summary>Files created and later deleted (a helper script cleaned up): gone, but not a mistake.</summary>
+        public HashSet<int> Removed { get; }
+
+        /// <summary>
+        /// A change whose effect lasted: not undone, not deleted, and (for installs, git and commands) not failing
+        /// itself, since a command that errored rarely changed what it meant to.
+        /// </summary>
+        public bool Persists(StepFacts step) =>
+            step.IsStateChange && !Reverted.Contains(step.Id) && !Removed.Contains(step.Id) && !Superseded.Contains(step.Id)
+            && (step.IsFileEdit || !step.HasStrongFailure);
+
+        /// <summary>Edits of a file that a later step wrote whole again (cp over it, recreated it): their effect is gone.</summary>
+        public HashSet<int> Superseded { get; }
         public Dictionary<int, int> RevertedBy { get; }
         public HashSet<string> TaskFileKeys { get; }
 
@@ -773,15 +884,60 @@ public sealed partial class HeuristicLocalizer
         public HashSet<string> FailureFileKeys(TerminalFailure failure) =>
             DiagnosisText.FilePaths(FailureText(failure)).Select(DiagnosisText.FileKey).Where(k => k.Length > 1).ToHashSet(StringComparer.Ordinal);
 
+        /// <summary>Edits of files that existed before the run: touched by an earlier step, and not created by the run itself.</summary>
+        public HashSet<int> ModifiesExisting { get; }
+
+        private HashSet<int> FindModifiesExisting()
+        {
+            var result = new HashSet<int>();
+            var touched = new HashSet<string>(StringComparer.Ordinal);
+            var createdByRun = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var step in Steps)
+            {
+                if (step.IsFileEdit && !step.IsRemoval)
+                {
+                    foreach (var file in step.EditedFiles.Select(DiagnosisText.FileIdentity))
+                    {
+                        var existed = touched.Contains(file) && !createdByRun.Contains(file);
+                        // An edit (not a create) of a file nobody created in the run edits what was already there.
+                        if (existed || (!step.IsCreateOnly && !createdByRun.Contains(file))) result.Add(step.Id);
+                        if (step.IsCreateOnly && !touched.Contains(file)) createdByRun.Add(file);
+                    }
+                }
+                foreach (var file in step.Files) touched.Add(DiagnosisText.FileIdentity(file));
+            }
+            return result;
+        }
+
+        private HashSet<int> FindSuperseded()
+        {
+            var superseded = new HashSet<int>();
+            var lastWholeWrite = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var step in Steps)
+            {
+                foreach (var file in step.WholeFileWrites) lastWholeWrite[DiagnosisText.FileIdentity(file)] = step.Id;
+            }
+            foreach (var step in Steps)
+            {
+                if (!step.IsFileEdit || step.EditedFiles.Count == 0) continue;
+                if (step.EditedFiles.All(f => lastWholeWrite.TryGetValue(DiagnosisText.FileIdentity(f), out var later) && later > step.Id))
+                {
+                    superseded.Add(step.Id);
+                }
+            }
+            return superseded;
+        }
+
         /// <summary>
         /// Changes whose effect did not last: flagged by tree indexing (<see cref="SignalKind.EditReverted"/>), undone by a
         /// later <c>git checkout/restore/reset --hard/stash</c> of the same files (or of everything), or files created
         /// and later removed with <c>rm</c>.
         /// </summary>
-        private (HashSet<int>, Dictionary<int, int>) FindReverted()
+        private (HashSet<int>, Dictionary<int, int>, HashSet<int>) FindReverted()
         {
             var reverted = new HashSet<int>();
             var revertedBy = new Dictionary<int, int>();
+            var removed = new HashSet<int>();
             foreach (var step in Steps)
             {
                 foreach (var signal in step.Signals.Where(s => s.Kind == SignalKind.EditReverted))
@@ -803,6 +959,17 @@ public sealed partial class HeuristicLocalizer
             {
                 var command = step.Command;
                 if (command.Length == 0) continue;
+                // cp X.orig X: the agent put its backup back, undoing what it did to X since.
+                if (RestoreBackupRegex().Match(command) is { Success: true } restore
+                    && DiagnosisText.FileIdentity(restore.Groups["base"].Value) == DiagnosisText.FileIdentity(restore.Groups["target"].Value))
+                {
+                    var target = DiagnosisText.FileIdentity(restore.Groups["target"].Value);
+                    foreach (var earlier in Steps.Where(e => e.Id < step.Id && e.IsFileEdit && e.EditedFiles.Any(f => DiagnosisText.FileIdentity(f) == target)))
+                    {
+                        if (reverted.Add(earlier.Id)) revertedBy[earlier.Id] = step.Id;
+                    }
+                    continue;
+                }
                 var isGitRevert = GitRevertRegex().IsMatch(command);
                 var isRemove = !isGitRevert && RemoveRegex().IsMatch(command);
                 if (!isGitRevert && !isRemove) continue;
@@ -813,14 +980,16 @@ public sealed partial class HeuristicLocalizer
                 foreach (var earlier in Steps)
                 {
                     if (earlier.Id >= step.Id) break;
-                    if (!earlier.IsFileEdit || earlier.Files.Count == 0) continue;
+                    if (!earlier.IsFileEdit || earlier.IsRemoval || earlier.Files.Count == 0) continue;
                     if (isRemove && earlier.Step.Kind != StepKind.Create && earlier.Step.ToolCalls.All(c => c.Kind != StepKind.Create)) continue;
                     // Checking a file out again undoes every earlier edit of it, however many there were.
-                    var undone = everything || earlier.Files.All(f => files.Contains(DiagnosisText.FileKey(f)));
-                    if (undone && reverted.Add(earlier.Id)) revertedBy[earlier.Id] = step.Id;
+                    var undone = everything || earlier.EditedFiles.All(f => files.Contains(DiagnosisText.FileKey(f)));
+                    if (!undone) continue;
+                    if (isRemove) removed.Add(earlier.Id);
+                    else if (reverted.Add(earlier.Id)) revertedBy[earlier.Id] = step.Id;
                 }
             }
-            return (reverted, revertedBy);
+            return (reverted, revertedBy, removed);
         }
     }
 }

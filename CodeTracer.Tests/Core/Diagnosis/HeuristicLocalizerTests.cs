@@ -303,4 +303,99 @@ public sealed class HeuristicLocalizerTests
         Assert.Equal(5, diagnosis.ErrorChain.Count);
         Assert.Equal(diagnosis.ErrorChain.Select(l => l.Step).Order(), diagnosis.ErrorChain.Select(l => l.Step));
     }
+
+    [Fact]
+    public void Diagnose_EditOverwrittenByALaterCopy_OnsetIsTheCopyThatLasted()
+    {
+        // Edits of the source restored from a backup do not last; the copy that put the final version in place does.
+        var run = new RunBuilder("overwritten")
+            .Read("django/db/autodetector.py")
+            .Step(StepKind.Create, StepEffect.Change, "cp django/db/autodetector.py django/db/autodetector.py.orig", "", 0, ["django/db/autodetector.py.orig", "django/db/autodetector.py"])
+            .Edit("django/db/autodetector.py")
+            .Step(StepKind.Create, StepEffect.Change, "cp django/db/autodetector.py.orig django/db/autodetector.py", "", 0, ["django/db/autodetector.py", "django/db/autodetector.py.orig"])
+            .Step(StepKind.Create, StepEffect.Change, "cp django/db/autodetector.py.fixed django/db/autodetector.py", "", 0, ["django/db/autodetector.py", "django/db/autodetector.py.fixed"])
+            .Submit()
+            .Outcome(OutcomeStatus.Unresolved, "resolved: false")
+            .Build();
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.Equal(5, diagnosis.OnsetStep);
+        // The edit undone by restoring the backup was a wrong attempt.
+        Assert.Contains(3, diagnosis.StageLabels.SelectMany(l => l.IncorrectStepIds));
+    }
+
+    [Fact]
+    public void Diagnose_HelperFileCreatedThenRemoved_IsNeitherOnsetNorRecoveredError()
+    {
+        var run = new RunBuilder("cleanup")
+            .Create("/app/policy.json")
+            .Run("aws s3api put-bucket-policy --policy file://policy.json", "{}")
+            .Step(StepKind.Edit, StepEffect.Change, "rm /app/policy.json", "", 0, ["/app/policy.json"])
+            .Outcome(OutcomeStatus.Resolved, "is_resolved: true")
+            .Build();
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.Null(diagnosis.OnsetStep);
+        Assert.False(diagnosis.Recovered);
+    }
+
+    [Fact]
+    public void Diagnose_NoLastingChange_OnsetIsTheFirstErrorTheRunNeverGotPast()
+    {
+        var run = new RunBuilder("env")
+            .Create("BugReproducer.java")
+            .Run("javac BugReproducer.java", "bash: javac: command not found", 127, RunBuilder.ErrorText("bash: javac: command not found"))
+            .Search("java")
+            .Read("README.md")
+            .Run("mvn install", "bash: mvn: command not found", 127, RunBuilder.ErrorText("bash: mvn: command not found"))
+            .Search("jdk")
+            .Search("jre")
+            .Search("runtime")
+            .Step(StepKind.Submit, StepEffect.Explore, "exit_cost", "")
+            .Outcome(OutcomeStatus.Unresolved, "listed in unresolved_ids", exitStatus: "submitted (exit_cost)")
+            .Build();
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.Equal(2, diagnosis.OnsetStep);
+        Assert.Equal(ErrorKinds.Environment, diagnosis.ErrorKind);
+        Assert.Equal(9, diagnosis.ErrorChain[^1].Step);
+        Assert.Contains("exit_cost", diagnosis.ErrorChain[^1].Why, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Diagnose_ErrorTheRunGotPastLater_IsSkippedForTheNextOne()
+    {
+        var run = new RunBuilder("got-past")
+            .Run("make", "make: cc: not found", 2, RunBuilder.ErrorText("make: cc: not found"))
+            .Install("apt-get install -y gcc", "Setting up gcc")
+            .Run("make", "ok", 0)
+            .Run("./app --check", "Segmentation fault", 139, RunBuilder.ErrorText("Segmentation fault"))
+            .Outcome(OutcomeStatus.Unresolved, "reward.txt = 0")
+            .Build();
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        // The install is the only lasting change, so it is the onset; the first make error was got past.
+        Assert.Equal(2, diagnosis.OnsetStep);
+        Assert.Equal(4, diagnosis.ErrorChain[^1].Step);
+    }
+
+    [Fact]
+    public void Diagnose_SideErrorAfterTheChange_IsNotALinkOfTheChain()
+    {
+        var run = new RunBuilder("side-error")
+            .Edit("sympy/core/relational.py")
+            .Run("python -m pytest", "/usr/bin/python3: No module named pytest", 1, new Signal { Kind = SignalKind.ErrorExit, Message = "exit code 1: missing module", EvidenceLine = "No module named pytest" })
+            .Run("python check_other.py", "Traceback\nKeyError: 'x' in other/module.py", 1, new Signal { Kind = SignalKind.ErrorExit, Message = "exit code 1: KeyError", EvidenceLine = "KeyError: 'x' in other/module.py" })
+            .Submit()
+            .Outcome(OutcomeStatus.Unresolved, "resolved: false")
+            .Build();
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.Equal([1, 4], diagnosis.ErrorChain.Select(l => l.Step));
+    }
 }
