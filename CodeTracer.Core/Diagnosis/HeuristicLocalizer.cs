@@ -349,7 +349,7 @@ public sealed partial class HeuristicLocalizer
         foreach (var step in a.Steps)
         {
             if (incorrect.Contains(step.Id) || step.Step.IsMarker) continue;
-            var repeated = step.Signals.Any(s => s.Kind == SignalKind.RepeatedAction);
+            var repeated = step.Signals.Any(s => s.Kind == SignalKind.RepeatedAction) || a.NearRepeats.Contains(step.Id);
             if (repeated && (!step.IsStateChange || step.IsRunOnly || step.IsFileEdit))
             {
                 unuseful.Add(step.Id);
@@ -510,10 +510,10 @@ public sealed partial class HeuristicLocalizer
 
     private static string ClassifyErrorKind(Analysis a, StepFacts onset, TerminalFailure failure, List<ErrorChainLink> chain)
     {
-        var repeated = a.Steps.Count(s => s.Signals.Any(x => x.Kind == SignalKind.RepeatedAction));
+        var repeated = a.Steps.Count(s => s.Signals.Any(x => x.Kind == SignalKind.RepeatedAction) || a.NearRepeats.Contains(s.Id));
         var tailStart = a.Steps[^1].Id - Math.Max(5, a.Steps.Count / 3);
         var tail = a.Steps.Where(s => s.Id > tailStart).ToList();
-        var tailRepeated = tail.Count(s => s.Signals.Any(x => x.Kind == SignalKind.RepeatedAction));
+        var tailRepeated = tail.Count(s => s.Signals.Any(x => x.Kind == SignalKind.RepeatedAction) || a.NearRepeats.Contains(s.Id));
         if (repeated >= Math.Max(3, a.Steps.Count / 4) || (tail.Count >= 4 && tailRepeated * 2 >= tail.Count))
         {
             return ErrorKinds.Looping;
@@ -696,6 +696,12 @@ public sealed partial class HeuristicLocalizer
     [GeneratedRegex(@"^\s*(?:cd\s+\S+\s*(?:&&|;)\s*)?rm\s", RegexOptions.CultureInvariant)]
     private static partial Regex RemoveRegex();
 
+    [GeneratedRegex("""'[^']*'|"[^"]*"|(?<=-p)\S+""", RegexOptions.CultureInvariant)]
+    private static partial Regex ShapeQuotedRegex();
+
+    [GeneratedRegex(@"\d+", RegexOptions.CultureInvariant)]
+    private static partial Regex ShapeNumberRegex();
+
     [GeneratedRegex(@"\bcp\s+(?:-\w+\s+)*(?<base>\S+?)\.(?:orig|original|bak|backup|old|save)\s+(?<target>\S+)", RegexOptions.CultureInvariant)]
     private static partial Regex RestoreBackupRegex();
 
@@ -836,6 +842,7 @@ public sealed partial class HeuristicLocalizer
             (Reverted, RevertedBy, Removed) = FindReverted();
             Superseded = FindSuperseded();
             ModifiesExisting = FindModifiesExisting();
+            NearRepeats = FindNearRepeats();
             TaskFileKeys = DiagnosisText.FilePaths(DiagnosisText.HeadTail(run.Task.Text, 8_000))
                 .Select(DiagnosisText.FileKey).Where(k => k.Length > 1).ToHashSet(StringComparer.Ordinal);
         }
@@ -884,6 +891,31 @@ public sealed partial class HeuristicLocalizer
         public HashSet<string> FailureFileKeys(TerminalFailure failure) =>
             DiagnosisText.FilePaths(FailureText(failure)).Select(DiagnosisText.FileKey).Where(k => k.Length > 1).ToHashSet(StringComparer.Ordinal);
 
+        /// <summary>
+        /// Failing steps that try the same command again with other arguments (a password, a number, a quoted value):
+        /// guessing in a loop. Tree indexing flags exact repeats; these differ only in the values tried.
+        /// </summary>
+        public HashSet<int> NearRepeats { get; }
+
+        private const int NearRepeatMinimum = 4;
+
+        private HashSet<int> FindNearRepeats()
+        {
+            var byShape = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+            foreach (var step in Steps)
+            {
+                if (step.Command.Length == 0 || !step.Signals.Any(s => s.Kind is SignalKind.ErrorExit or SignalKind.ErrorText or SignalKind.TestsFailed or SignalKind.Timeout)) continue;
+                var shape = CommandShape(step.Command);
+                if (!byShape.TryGetValue(shape, out var ids)) byShape[shape] = ids = [];
+                ids.Add(step.Id);
+            }
+            // The first try is a decision; the ones after it are the loop.
+            return byShape.Values.Where(ids => ids.Count >= NearRepeatMinimum).SelectMany(ids => ids.Skip(1)).ToHashSet();
+        }
+
+        private static string CommandShape(string command) =>
+            ShapeNumberRegex().Replace(ShapeQuotedRegex().Replace(DiagnosisText.OneLine(command, 300), "Q"), "N");
+
         /// <summary>Edits of files that existed before the run: touched by an earlier step, and not created by the run itself.</summary>
         public HashSet<int> ModifiesExisting { get; }
 
@@ -904,7 +936,11 @@ public sealed partial class HeuristicLocalizer
                         if (step.IsCreateOnly && !touched.Contains(file)) createdByRun.Add(file);
                     }
                 }
-                foreach (var file in step.Files) touched.Add(DiagnosisText.FileIdentity(file));
+                // A step that failed (command not found, no such file) proves nothing exists.
+                if (!step.HasStrongFailure && !step.Signals.Any(s => s.Kind == SignalKind.ErrorExit))
+                {
+                    foreach (var file in step.Files) touched.Add(DiagnosisText.FileIdentity(file));
+                }
             }
             return result;
         }

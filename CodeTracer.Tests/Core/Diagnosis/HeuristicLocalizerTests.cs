@@ -398,4 +398,22 @@ public sealed class HeuristicLocalizerTests
 
         Assert.Equal([1, 4], diagnosis.ErrorChain.Select(l => l.Step));
     }
+
+    [Fact]
+    public void Diagnose_GuessingLoopWithDifferentValues_KindIsLoopingAndGuessesAreUnuseful()
+    {
+        var builder = new RunBuilder("guessing").Read("/app/README.md");
+        foreach (var password in new[] { "password", "123456", "secret", "admin", "letmein", "qwerty" })
+        {
+            builder.Step(StepKind.Run, StepEffect.Change, $"7z x /app/secrets.7z -p\"{password}\" -o/app/out", "ERROR: Wrong password", 2,
+                signals: new Signal { Kind = SignalKind.ErrorExit, Message = "exit code 2: wrong password", EvidenceLine = "ERROR: Wrong password" });
+        }
+        var run = builder.Outcome(OutcomeStatus.Unresolved, "is_resolved: false", failureMode: "agent_timeout").Build();
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.Equal(ErrorKinds.Looping, diagnosis.ErrorKind);
+        Assert.Equal(2, diagnosis.OnsetStep);
+        Assert.Equal([3, 4, 5, 6, 7], diagnosis.StageLabels.SelectMany(l => l.UnusefulStepIds));
+    }
 }
