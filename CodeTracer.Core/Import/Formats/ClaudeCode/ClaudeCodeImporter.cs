@@ -1,0 +1,255 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using CodeTracer.Core.Import.Formats.Harness;
+using CodeTracer.Core.Model;
+
+namespace CodeTracer.Core.Import.Formats.ClaudeCode;
+
+/// <summary>
+/// Claude Code runs: a Terminal-Bench trial folder whose <c>sessions/agent.cast</c> recording holds the stream-json
+/// transcript (<c>claude --output-format stream-json</c> in <c>commands.txt</c>), a Harbor trial folder with only
+/// <c>agent/claude-code.txt</c> (clean stream-json), or a stream-json file or recording given directly.
+/// </summary>
+public sealed partial class ClaudeCodeImporter : ITrajectoryImporter
+{
+    private const string CastPath = "sessions/agent.cast";
+    private const string HarborTranscript = "claude-code.txt";
+
+    // Reading this much of a recording finds the typed `claude ... --output-format stream-json` command.
+    private const int RecordingSniffBytes = 256 * 1024;
+
+    public string Name => "claude-code";
+
+    /// <summary>Below ATIF (a Harbor trial with agent/trajectory.json is read from that) and Terminus 2 (episode folders).</summary>
+    public int Priority => 200;
+
+    public string Describes =>
+        "a Terminal-Bench trial folder with sessions/agent.cast and commands.txt running `claude --output-format stream-json`, "
+        + "a Harbor trial folder with agent/claude-code.txt, or a Claude Code stream-json file starting with a system/init event";
+
+    public bool ClaimsDirectory(DirectoryInfo directory)
+    {
+        var path = directory.FullName;
+        var agent = Path.Combine(path, "agent");
+        if (File.Exists(Path.Combine(agent, HarborTranscript)) && !File.Exists(Path.Combine(agent, "trajectory.json"))) return true;
+
+        var commands = Path.Combine(path, "commands.txt");
+        if (File.Exists(commands) && new FileInfo(commands).Length <= 4 * 1024 * 1024)
+        {
+            return TerminalBenchCommands.Read(File.ReadAllText(commands)).Any(TerminalBenchCommands.IsClaudeStreamJson);
+        }
+        var cast = Path.Combine(path, CastPath);
+        return File.Exists(cast) && RecordingRunsClaude(cast);
+    }
+
+    public bool CanRead(FileSniff sniff)
+    {
+        var head = sniff.TrimmedHead;
+        if (AsciicastReader.LooksLikeHeader(head))
+        {
+            return head.Contains("--output-format stream-json", StringComparison.Ordinal)
+                || head.Contains("{\\\"type\\\":\\\"system\\\"", StringComparison.Ordinal);
+        }
+        if (!LooksLikeStreamJson(head)) return false;
+        // In a Harbor trial the ATIF trajectory beside the transcript is what gets read.
+        var folder = Path.GetDirectoryName(sniff.Path);
+        return !(sniff.FileName == HarborTranscript && folder is not null && File.Exists(Path.Combine(folder, "trajectory.json")));
+    }
+
+    public IEnumerable<RunReadResult> Read(SourceUnit unit, ImportContext context, CancellationToken cancellationToken)
+    {
+        var run = unit.IsDirectory ? ReadTrialFolder(unit.Path, context, cancellationToken) : ReadFile(unit.Path, context, cancellationToken);
+        yield return RunReadResult.Ok(run);
+    }
+
+    private static Run ReadTrialFolder(string trial, ImportContext context, CancellationToken cancellationToken)
+    {
+        var harbor = Path.Combine(trial, "agent", HarborTranscript);
+        Run run;
+        if (File.Exists(harbor))
+        {
+            run = NewRun(trial, RunFormats.ClaudeCodeStreamJson);
+            ReadStreamJsonFile(run, harbor, context, cancellationToken);
+        }
+        else
+        {
+            run = NewRun(trial, RunFormats.ClaudeCodeCast);
+            ReadTerminalBenchTrial(run, trial, context, cancellationToken);
+        }
+        TrialResults.Apply(run, trial, context);
+        run.Task.Id ??= TrialNames.TaskIdFromTrialFolder(Path.GetFileName(trial));
+        return run;
+    }
+
+    private static void ReadTerminalBenchTrial(Run run, string trial, ImportContext context, CancellationToken cancellationToken)
+    {
+        var commands = Path.Combine(trial, "commands.txt");
+        if (HarnessFiles.TryReadText(commands, context, run.Warnings) is { } commandText)
+        {
+            HarnessFiles.AddSource(run, commands);
+            var claude = TerminalBenchCommands.Read(commandText).FirstOrDefault(TerminalBenchCommands.IsClaudeStreamJson);
+            if (claude is not null && TerminalBenchCommands.ClaudePrompt(claude) is { } prompt) run.Task.Text = prompt;
+        }
+
+        var cast = Path.Combine(trial, "sessions", "agent.cast");
+        if (File.Exists(cast))
+        {
+            ReadRecording(run, cast, context, cancellationToken);
+            return;
+        }
+
+        // Without a recording the trial folder name is all that tells this run from the same task's other runs.
+        run.Source.UnitKey = Path.GetFileName(trial);
+        run.Warnings.Add(new ImportWarning
+        {
+            Code = "no-steps",
+            Message = "the trial has no sessions/agent.cast recording, so the agent's turns were not recorded: the run has its task and verdict but no steps",
+            File = Path.Combine(trial, "sessions"),
+        });
+    }
+
+    private static Run ReadFile(string path, ImportContext context, CancellationToken cancellationToken)
+    {
+        var head = FileSniffer.Sniff(path, 4096).TrimmedHead;
+        var isRecording = AsciicastReader.LooksLikeHeader(head);
+        var run = NewRun(path, isRecording ? RunFormats.ClaudeCodeCast : RunFormats.ClaudeCodeStreamJson);
+        if (isRecording) ReadRecording(run, path, context, cancellationToken);
+        else ReadStreamJsonFile(run, path, context, cancellationToken);
+
+        // A file inside a trial's sessions/ or agent/ folder still gets the trial's verdict.
+        var folder = Path.GetDirectoryName(path);
+        if (folder is not null && Path.GetFileName(folder) is "sessions" or "agent" && Path.GetDirectoryName(folder) is { } trial)
+        {
+            TrialResults.Apply(run, trial, context);
+            run.Task.Id ??= TrialNames.TaskIdFromTrialFolder(Path.GetFileName(trial));
+        }
+        return run;
+    }
+
+    private static Run NewRun(string source, string format) => new()
+    {
+        Framework = Frameworks.ClaudeCode,
+        Format = format,
+        Source = new RunSource { Path = source },
+    };
+
+    /// <summary>Reads the stream-json transcript out of a Terminal-Bench asciinema recording.</summary>
+    private static void ReadRecording(Run run, string cast, ImportContext context, CancellationToken cancellationToken)
+    {
+        HarnessFiles.AddSource(run, cast);
+        var extractor = new StreamJsonLineExtractor(cast);
+        var header = AsciicastReader.Read(cast, context, extractor.Add, run.Warnings, cancellationToken);
+        extractor.Finish(run.Warnings);
+
+        var transcript = new StreamJsonTranscript(run, cast);
+        var unreadable = 0;
+        string? firstProblem = null;
+        var options = JsonInput.DocumentOptions(context);
+        foreach (var recovered in extractor.Events)
+        {
+            try
+            {
+                using var document = System.Text.Json.JsonDocument.Parse(recovered.Json, options);
+                transcript.Add(document.RootElement, recovered.FirstLine, recovered.LastLine, header.TimeOf(recovered.Time));
+            }
+            catch (System.Text.Json.JsonException ex)
+            {
+                if (unreadable++ == 0) firstProblem = $"line {recovered.FirstLine}: {JsonInput.DescribeJsonError(ex)}";
+            }
+        }
+        transcript.Finish();
+
+        if (unreadable > 0)
+        {
+            run.Warnings.Add(new ImportWarning
+            {
+                Code = "stream-json-unreadable",
+                Message = string.Create(CultureInfo.InvariantCulture, $"{unreadable} stream-json event(s) recovered from the recording are not valid JSON and were skipped (first at {firstProblem})"),
+                File = cast,
+            });
+        }
+        if (transcript.EventCount == 0)
+        {
+            run.Warnings.Add(new ImportWarning
+            {
+                Code = "no-steps",
+                Message = "the recording holds no Claude Code stream-json events: Claude Code did not start, or printed nothing before it was stopped",
+                File = cast,
+            });
+        }
+    }
+
+    /// <summary>Reads a plain stream-json file, one event per line; a bad line is a warning, not a failure.</summary>
+    private static void ReadStreamJsonFile(Run run, string path, ImportContext context, CancellationToken cancellationToken)
+    {
+        HarnessFiles.AddSource(run, path);
+        var bytes = JsonInput.ReadAllBytesChecked(path, context);
+        var transcript = new StreamJsonTranscript(run, path);
+        var bad = 0;
+        ImportError? firstBad = null;
+        var lines = 0;
+        foreach (var (lineNumber, line) in JsonInput.SplitLines(bytes))
+        {
+            if ((++lines & 0xFF) == 0) cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                using var document = JsonInput.ParseBytes(line, path, lineNumber - 1, context);
+                transcript.Add(document.RootElement, lineNumber, lineNumber, time: null);
+            }
+            catch (ImportException ex)
+            {
+                if (bad++ == 0) firstBad = ex.Error;
+            }
+        }
+        transcript.Finish();
+
+        if (transcript.EventCount == 0)
+        {
+            throw new ImportException(path, firstBad?.Location,
+                firstBad is null ? "no Claude Code stream-json events (lines with \"type\": system, assistant, user, result) in the file" : firstBad.Reason);
+        }
+        if (bad > 0)
+        {
+            run.Warnings.Add(new ImportWarning
+            {
+                Code = "lines-skipped",
+                Message = string.Create(CultureInfo.InvariantCulture, $"{bad} line(s) are not valid JSON and were skipped (first: {firstBad!.Reason})"),
+                File = path,
+                Location = firstBad.Location,
+            });
+        }
+    }
+
+    /// <summary>A stream-json transcript opens with the <c>system</c>/<c>init</c> event on its first line.</summary>
+    private static bool LooksLikeStreamJson(ReadOnlySpan<char> head)
+    {
+        if (!head.StartsWith("{", StringComparison.Ordinal)) return false;
+        var end = head.IndexOf('\n');
+        var first = (end >= 0 ? head[..end] : head).ToString();
+        return InitType().IsMatch(first) && InitSubtype().IsMatch(first)
+            && (first.Contains("\"claude_code_version\"", StringComparison.Ordinal) || first.Contains("\"session_id\"", StringComparison.Ordinal));
+    }
+
+    [GeneratedRegex(@"""type""\s*:\s*""system""", RegexOptions.CultureInvariant)]
+    private static partial Regex InitType();
+
+    [GeneratedRegex(@"""subtype""\s*:\s*""init""", RegexOptions.CultureInvariant)]
+    private static partial Regex InitSubtype();
+
+    private static bool RecordingRunsClaude(string cast)
+    {
+        try
+        {
+            using var stream = new FileStream(cast, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            var buffer = new byte[(int)Math.Min(RecordingSniffBytes, stream.Length)];
+            var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            var head = Encoding.UTF8.GetString(buffer, 0, read);
+            return head.Contains("--output-format stream-json", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+}
