@@ -67,6 +67,7 @@ public sealed partial class ClaudeCodeImporter : ITrajectoryImporter
     {
         var harbor = Path.Combine(trial, "agent", HarborTranscript);
         Run run;
+        string? prompt = null;
         if (File.Exists(harbor))
         {
             run = NewRun(trial, RunFormats.ClaudeCodeStreamJson);
@@ -75,28 +76,32 @@ public sealed partial class ClaudeCodeImporter : ITrajectoryImporter
         else
         {
             run = NewRun(trial, RunFormats.ClaudeCodeCast);
-            ReadTerminalBenchTrial(run, trial, context, cancellationToken);
+            prompt = ReadTerminalBenchTrial(run, trial, context, cancellationToken);
         }
         TrialResults.Apply(run, trial, context);
         run.Task.Id ??= TrialNames.TaskIdFromTrialFolder(Path.GetFileName(trial));
+        // results.json's instruction is the task as given; the prompt read back from commands.txt is the fallback.
+        if (string.IsNullOrWhiteSpace(run.Task.Text)) run.Task.Text = prompt;
         return run;
     }
 
-    private static void ReadTerminalBenchTrial(Run run, string trial, ImportContext context, CancellationToken cancellationToken)
+    /// <summary>Reads the recording (or notes its absence); returns the prompt the harness gave <c>claude -p</c>.</summary>
+    private static string? ReadTerminalBenchTrial(Run run, string trial, ImportContext context, CancellationToken cancellationToken)
     {
+        string? prompt = null;
         var commands = Path.Combine(trial, "commands.txt");
         if (HarnessFiles.TryReadText(commands, context, run.Warnings) is { } commandText)
         {
             HarnessFiles.AddSource(run, commands);
             var claude = TerminalBenchCommands.Read(commandText).FirstOrDefault(TerminalBenchCommands.IsClaudeStreamJson);
-            if (claude is not null && TerminalBenchCommands.ClaudePrompt(claude) is { } prompt) run.Task.Text = prompt;
+            if (claude is not null) prompt = TerminalBenchCommands.ClaudePrompt(claude);
         }
 
         var cast = Path.Combine(trial, "sessions", "agent.cast");
         if (File.Exists(cast))
         {
             ReadRecording(run, cast, context, cancellationToken);
-            return;
+            return prompt;
         }
 
         // Without a recording the trial folder name is all that tells this run from the same task's other runs.
@@ -107,6 +112,7 @@ public sealed partial class ClaudeCodeImporter : ITrajectoryImporter
             Message = "the trial has no sessions/agent.cast recording, so the agent's turns were not recorded: the run has its task and verdict but no steps",
             File = Path.Combine(trial, "sessions"),
         });
+        return prompt;
     }
 
     private static Run ReadFile(string path, ImportContext context, CancellationToken cancellationToken)

@@ -48,6 +48,9 @@ internal sealed partial class StreamJsonLineExtractor
     [GeneratedRegex(@"\[log_[0-9A-Za-z]+\] ", RegexOptions.CultureInvariant | RegexOptions.RightToLeft)]
     private static partial Regex GluedDebugMarker();
 
+    // Most lines are progress output; only two first characters can start a debug line.
+    private static bool IsDebugLine(string text) => text.Length > 0 && text[0] is '[' or 'r' && DebugLineStart().IsMatch(text);
+
     public void Add(TerminalLine line)
     {
         var text = line.Text;
@@ -65,7 +68,7 @@ internal sealed partial class StreamJsonLineExtractor
                 // A new event begins, so the pending one will never be completed.
                 Abandon();
             }
-            else if (DebugLineStart().IsMatch(text))
+            else if (IsDebugLine(text))
             {
                 _inDebugBlock = text.AsSpan().TrimEnd().EndsWith("{", StringComparison.Ordinal);
                 return;
@@ -101,7 +104,7 @@ internal sealed partial class StreamJsonLineExtractor
         var start = text.IndexOf(EventStart, StringComparison.Ordinal);
         if (start < 0)
         {
-            if (DebugLineStart().IsMatch(text)) _inDebugBlock = text.AsSpan().TrimEnd().EndsWith("{", StringComparison.Ordinal);
+            if (IsDebugLine(text)) _inDebugBlock = text.AsSpan().TrimEnd().EndsWith("{", StringComparison.Ordinal);
             return;
         }
 

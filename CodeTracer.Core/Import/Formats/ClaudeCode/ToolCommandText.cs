@@ -30,7 +30,8 @@ internal static class ToolCommandText
             case "execute_bash":
                 return input.Str("command");
             case "bash_command":
-                return input.Str("keystrokes");
+                // Terminus keystrokes end with the Enter they send; the command is the text before it.
+                return input.Str("keystrokes")?.TrimEnd('\n');
             case "Read":
             case "Edit":
             case "MultiEdit":

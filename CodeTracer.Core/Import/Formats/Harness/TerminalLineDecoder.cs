@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace CodeTracer.Core.Import.Formats.Harness;
@@ -22,6 +23,10 @@ internal sealed class TerminalLineDecoder
 {
     // An OSC / DCS string that never sees its terminator would swallow everything after it; real ones are short.
     private const int MaxEscapeStringLength = 8192;
+
+    // Everything that is not plain text: C0 controls (ESC, CR, LF, TAB ...) and DEL.
+    private static readonly SearchValues<char> s_special = SearchValues.Create(
+        string.Concat(Enumerable.Range(0, 0x20).Select(c => (char)c)) + "\u007f");
 
     private enum State
     {
@@ -53,7 +58,28 @@ internal sealed class TerminalLineDecoder
     {
         _tag = tag;
         _time = time;
-        foreach (var c in chunk) Consume(c);
+        while (!chunk.IsEmpty)
+        {
+            if (_state == State.Text && !_pendingCr)
+            {
+                // Most output is plain text: copy runs of it at once instead of a character at a time.
+                var special = chunk.IndexOfAny(s_special);
+                var plain = special < 0 ? chunk : chunk[..special];
+                if (!plain.IsEmpty)
+                {
+                    if (_lineFirstTag < 0)
+                    {
+                        _lineFirstTag = _tag;
+                        _lineTime = _time;
+                    }
+                    _line.Append(plain);
+                }
+                if (special < 0) return;
+                chunk = chunk[special..];
+            }
+            Consume(chunk[0]);
+            chunk = chunk[1..];
+        }
     }
 
     /// <summary>Emits the last line when the output did not end with a newline.</summary>
