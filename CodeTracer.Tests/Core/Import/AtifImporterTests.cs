@@ -21,6 +21,10 @@ public sealed class AtifImporterTests
         Assert.Equal("kimi-k2.5", run.Model);
         Assert.Equal(s_trial, run.Source.Path);
         Assert.Equal([Path.Combine(s_trial, "agent", "trajectory.json")], run.Source.Files.Select(f => f.Path));
+
+        var direct = ImportAssert.Single(Path.Combine(s_trial, "agent", "trajectory.json"));
+        Assert.Equal(run.Id, direct.Id);
+        Assert.Equal(OutcomeStatus.Resolved, direct.Outcome.Status);
     }
 
     [Fact]

@@ -122,6 +122,32 @@ public sealed class ClaudeCodeImporterTests
     }
 
     [Fact]
+    public void ClaimsDirectory_CommandsWithoutClaude_RecordingStillShowsIt()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("t.1-of-1.x/commands.txt", "['bash /installed-agent/run.sh', 'Enter']\n");
+        Directory.CreateDirectory(Path.Combine(dir.Path, "t.1-of-1.x", "sessions"));
+        File.Copy(Path.Combine(s_castTrial, "sessions", "agent.cast"), Path.Combine(dir.Path, "t.1-of-1.x", "sessions", "agent.cast"));
+
+        var run = ImportAssert.Single(dir.Path);
+
+        Assert.Equal(RunFormats.ClaudeCodeCast, run.Format);
+        Assert.Equal(4, run.Steps.Count);
+        Assert.Equal("t", run.Task.Id);
+    }
+
+    [Fact]
+    public void ClaimsDirectory_TrialOfAnotherInstalledAgent_NotClaimed()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("t.1-of-1.x/commands.txt", "['openhands --task x', 'Enter']\n");
+        dir.Write("t.1-of-1.x/sessions/agent.cast", "{\"version\": 2, \"width\": 80, \"height\": 24}\n[0.1, \"o\", \"hello\\r\\n\"]\n");
+
+        var error = Assert.Single(ImportAssert.Parse(dir.Path).Errors);
+        Assert.Contains("no agent run found", error.Reason);
+    }
+
+    [Fact]
     public void Read_HarborTranscript_ParallelToolUsesShareOneStep()
     {
         var run = ImportAssert.Single(s_harborTrial);
@@ -179,6 +205,7 @@ public sealed class ClaudeCodeImporterTests
         Assert.Equal(3, run.Steps.Count);
         Assert.Equal(OutcomeStatus.Unresolved, run.Outcome.Status);
         Assert.Equal("polyglot-hello", run.Task.Id);
+        Assert.Equal(ImportAssert.Single(s_harborTrial).Id, run.Id);
     }
 
     [Fact]
@@ -189,6 +216,7 @@ public sealed class ClaudeCodeImporterTests
         Assert.Equal(RunFormats.ClaudeCodeCast, run.Format);
         Assert.Equal(4, run.Steps.Count);
         Assert.Equal(OutcomeStatus.Resolved, run.Outcome.Status);
+        Assert.Equal(ImportAssert.Single(s_castTrial).Id, run.Id);
     }
 
     [Fact]

@@ -1,8 +1,8 @@
 using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
 using CodeTracer.Core.Import.Formats.Harness;
 using CodeTracer.Core.Model;
+using Microsoft.Extensions.Options;
 
 namespace CodeTracer.Core.Import.Formats.ClaudeCode;
 
@@ -16,8 +16,22 @@ public sealed partial class ClaudeCodeImporter : ITrajectoryImporter
     private const string CastPath = "sessions/agent.cast";
     private const string HarborTranscript = "claude-code.txt";
 
-    // Reading this much of a recording finds the typed `claude ... --output-format stream-json` command.
-    private const int RecordingSniffBytes = 256 * 1024;
+    private const int ScanBlockBytes = 64 * 1024;
+
+    // What a recording of Claude Code in stream-json mode holds: the command the harness typed, or the init event
+    // (whose quotes are escaped, since the recording stores output as JSON strings).
+    private static readonly byte[][] s_recordingMarkers =
+    [
+        "--output-format stream-json"u8.ToArray(),
+        "{\\\"type\\\":\\\"system\\\",\\\"subtype\\\":\\\"init\\\""u8.ToArray(),
+    ];
+
+    private readonly ImportOptions _options;
+
+    public ClaudeCodeImporter(IOptions<ImportOptions> options)
+    {
+        _options = options.Value;
+    }
 
     public string Name => "claude-code";
 
@@ -35,9 +49,10 @@ public sealed partial class ClaudeCodeImporter : ITrajectoryImporter
         if (File.Exists(Path.Combine(agent, HarborTranscript)) && !File.Exists(Path.Combine(agent, "trajectory.json"))) return true;
 
         var commands = Path.Combine(path, "commands.txt");
-        if (File.Exists(commands) && new FileInfo(commands).Length <= 4 * 1024 * 1024)
+        if (File.Exists(commands)
+            && TerminalBenchCommands.Read(FileSniffer.Sniff(commands, _options.SniffBytes).Head).Any(TerminalBenchCommands.IsClaudeStreamJson))
         {
-            return TerminalBenchCommands.Read(File.ReadAllText(commands)).Any(TerminalBenchCommands.IsClaudeStreamJson);
+            return true;
         }
         var cast = Path.Combine(path, CastPath);
         return File.Exists(cast) && RecordingRunsClaude(cast);
@@ -46,11 +61,7 @@ public sealed partial class ClaudeCodeImporter : ITrajectoryImporter
     public bool CanRead(FileSniff sniff)
     {
         var head = sniff.TrimmedHead;
-        if (AsciicastReader.LooksLikeHeader(head))
-        {
-            return head.Contains("--output-format stream-json", StringComparison.Ordinal)
-                || head.Contains("{\\\"type\\\":\\\"system\\\"", StringComparison.Ordinal);
-        }
+        if (AsciicastReader.LooksLikeHeader(head)) return RecordingRunsClaude(sniff.Path);
         if (!LooksLikeStreamJson(head)) return false;
         // In a Harbor trial the ATIF trajectory beside the transcript is what gets read.
         var folder = Path.GetDirectoryName(sniff.Path);
@@ -92,7 +103,6 @@ public sealed partial class ClaudeCodeImporter : ITrajectoryImporter
         var commands = Path.Combine(trial, "commands.txt");
         if (HarnessFiles.TryReadText(commands, context, run.Warnings) is { } commandText)
         {
-            HarnessFiles.AddSource(run, commands);
             var claude = TerminalBenchCommands.Read(commandText).FirstOrDefault(TerminalBenchCommands.IsClaudeStreamJson);
             if (claude is not null) prompt = TerminalBenchCommands.ClaudePrompt(claude);
         }
@@ -105,7 +115,9 @@ public sealed partial class ClaudeCodeImporter : ITrajectoryImporter
         }
 
         // Without a recording the trial folder name is all that tells this run from the same task's other runs.
+        // (With one, the recording alone identifies the run, so importing it directly gives the same id.)
         run.Source.UnitKey = Path.GetFileName(trial);
+        if (File.Exists(commands)) HarnessFiles.AddSource(run, commands);
         run.Warnings.Add(new ImportWarning
         {
             Code = "no-steps",
@@ -243,17 +255,37 @@ public sealed partial class ClaudeCodeImporter : ITrajectoryImporter
     [GeneratedRegex(@"""subtype""\s*:\s*""init""", RegexOptions.CultureInvariant)]
     private static partial Regex InitSubtype();
 
-    private static bool RecordingRunsClaude(string cast)
+    /// <summary>
+    /// True when a recording shows Claude Code running with stream-json output: the typed command or the init event
+    /// (JSON-escaped inside the recording). The command can come after hundreds of kilobytes of install output, so the
+    /// file is scanned in blocks up to the import size limit, stopping at the first hit.
+    /// </summary>
+    private bool RecordingRunsClaude(string cast)
     {
         try
         {
-            using var stream = new FileStream(cast, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            var buffer = new byte[(int)Math.Min(RecordingSniffBytes, stream.Length)];
-            var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            var head = Encoding.UTF8.GetString(buffer, 0, read);
-            return head.Contains("--output-format stream-json", StringComparison.Ordinal);
+            using var stream = new FileStream(cast, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1, FileOptions.SequentialScan);
+            var limit = Math.Min(stream.Length, _options.MaxFileBytes);
+            var overlap = s_recordingMarkers.Max(m => m.Length) - 1;
+            var buffer = new byte[ScanBlockBytes + overlap];
+            var kept = 0;
+            long scanned = 0;
+            while (scanned < limit)
+            {
+                var read = stream.Read(buffer, kept, (int)Math.Min(ScanBlockBytes, limit - scanned));
+                if (read <= 0) break;
+                scanned += read;
+                var window = buffer.AsSpan(0, kept + read);
+                foreach (var marker in s_recordingMarkers)
+                {
+                    if (window.IndexOf(marker) >= 0) return true;
+                }
+                kept = Math.Min(overlap, window.Length);
+                window[^kept..].CopyTo(buffer);
+            }
+            return false;
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return false;
         }
