@@ -15,23 +15,8 @@ internal static class HarnessFiles
     public static string ReadText(string path, ImportContext context)
     {
         var info = new FileInfo(path);
-        if (!info.Exists) throw new ImportException(path, null, "file not found");
-        if (info.Length > context.Options.MaxFileBytes)
-        {
-            throw new ImportException(path, null, $"the file is {info.Length:N0} bytes, over the {context.Options.MaxFileBytes:N0}-byte limit (Import:MaxFileBytes)");
-        }
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new ImportException(path, null, $"cannot read the file: {ex.Message}", ex);
-        }
-        var nul = Array.IndexOf(bytes, (byte)0);
-        if (nul >= 0) throw new ImportException(path, $"byte {nul}", "the file holds a NUL byte: it is binary, not text");
-        var span = bytes.AsSpan();
+        if (info.Exists && info.Length == 0) return "";
+        var span = JsonInput.ReadAllBytesChecked(path, context).AsSpan();
         if (span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) span = span[3..];
         return Encoding.UTF8.GetString(span);
     }
