@@ -3,6 +3,7 @@ using System.Text.Json;
 using CodeTracer.Core.Import.Formats.ClaudeCode;
 using CodeTracer.Core.Import.Formats.Harness;
 using CodeTracer.Core.Model;
+using Microsoft.Extensions.Options;
 
 namespace CodeTracer.Core.Import.Formats.Atif;
 
@@ -14,7 +15,12 @@ namespace CodeTracer.Core.Import.Formats.Atif;
 /// </summary>
 public sealed class AtifImporter : ITrajectoryImporter
 {
-    private const int HeadBytes = 4096;
+    private readonly ImportOptions _options;
+
+    public AtifImporter(IOptions<ImportOptions> options)
+    {
+        _options = options.Value;
+    }
 
     public string Name => "harbor-atif";
 
@@ -29,7 +35,7 @@ public sealed class AtifImporter : ITrajectoryImporter
     public bool ClaimsDirectory(DirectoryInfo directory)
     {
         var trajectory = Path.Combine(directory.FullName, "agent", "trajectory.json");
-        return File.Exists(trajectory) && LooksLikeAtif(FileSniffer.Sniff(trajectory, HeadBytes).TrimmedHead);
+        return File.Exists(trajectory) && LooksLikeAtif(FileSniffer.Sniff(trajectory, _options.SniffBytes).TrimmedHead);
     }
 
     public bool CanRead(FileSniff sniff) => sniff.Extension.Equals(".json", StringComparison.OrdinalIgnoreCase) && LooksLikeAtif(sniff.TrimmedHead);

@@ -129,7 +129,7 @@ public sealed partial class ClaudeCodeImporter : ITrajectoryImporter
 
     private static Run ReadFile(string path, ImportContext context, CancellationToken cancellationToken)
     {
-        var head = FileSniffer.Sniff(path, 4096).TrimmedHead;
+        var head = FileSniffer.Sniff(path, context.Options.SniffBytes).TrimmedHead;
         var isRecording = AsciicastReader.LooksLikeHeader(head);
         var run = NewRun(path, isRecording ? RunFormats.ClaudeCodeCast : RunFormats.ClaudeCodeStreamJson);
         if (isRecording) ReadRecording(run, path, context, cancellationToken);

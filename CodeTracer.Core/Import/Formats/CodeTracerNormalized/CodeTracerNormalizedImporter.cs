@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using CodeTracer.Core.Import.Formats.Harness;
 using CodeTracer.Core.Model;
+using Microsoft.Extensions.Options;
 
 namespace CodeTracer.Core.Import.Formats.CodeTracerNormalized;
 
@@ -12,8 +13,6 @@ namespace CodeTracer.Core.Import.Formats.CodeTracerNormalized;
 /// </summary>
 public sealed class CodeTracerNormalizedImporter : ITrajectoryImporter
 {
-    private const int HeadBytes = 4096;
-
     // Case folders are named <agent>-<Vendor>__<Model>-<task>-<8 hex>; the prefix names the agent the run came from.
     private static readonly Dictionary<string, string> s_agentPrefixes = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -26,6 +25,13 @@ public sealed class CodeTracerNormalizedImporter : ITrajectoryImporter
         ["claude_code"] = Frameworks.ClaudeCode,
     };
 
+    private readonly ImportOptions _options;
+
+    public CodeTracerNormalizedImporter(IOptions<ImportOptions> options)
+    {
+        _options = options.Value;
+    }
+
     public string Name => "codetracer-normalized";
 
     public int Priority => 150;
@@ -35,7 +41,7 @@ public sealed class CodeTracerNormalizedImporter : ITrajectoryImporter
     public bool ClaimsDirectory(DirectoryInfo directory)
     {
         var steps = Path.Combine(directory.FullName, "steps.json");
-        return File.Exists(steps) && LooksLikeSteps(FileSniffer.Sniff(steps, HeadBytes).TrimmedHead);
+        return File.Exists(steps) && LooksLikeSteps(FileSniffer.Sniff(steps, _options.SniffBytes).TrimmedHead);
     }
 
     public bool CanRead(FileSniff sniff) => false;
