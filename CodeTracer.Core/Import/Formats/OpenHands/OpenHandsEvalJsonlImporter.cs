@@ -1,0 +1,124 @@
+using System.Text.Json;
+using CodeTracer.Core.Model;
+
+namespace CodeTracer.Core.Import.Formats.OpenHands;
+
+/// <summary>
+/// OpenHands evaluation output: <c>output.jsonl</c> with one run per line (V0 events, V1 SDK events, legacy pair
+/// lists, resolver dicts), or a file holding one such record. A bad line becomes an error naming its line; the other
+/// lines still import.
+/// </summary>
+internal sealed class OpenHandsEvalJsonlImporter : ITrajectoryImporter
+{
+    public string Name => "openhands-eval";
+
+    public int Priority => 0;
+
+    public string Describes => "OpenHands eval output.jsonl: one JSON object per line with history[] (V0 events, V1 'kind' events, pair lists or resolver dicts)";
+
+    public bool ClaimsDirectory(DirectoryInfo directory) => false;
+
+    public bool CanRead(FileSniff sniff) => OpenHandsSniff.LooksLikeEvalRecord(sniff);
+
+    public IEnumerable<RunReadResult> Read(SourceUnit unit, ImportContext context, CancellationToken cancellationToken)
+    {
+        var path = unit.Path;
+        var bytes = JsonInput.ReadAllBytesChecked(path, context);
+        var state = new FileState();
+
+        if (!IsJsonLines(bytes))
+        {
+            // One record written with indentation (a single run saved on its own).
+            yield return ReadRecord(bytes, path, lineNumber: null, context, state);
+            yield break;
+        }
+
+        foreach (var (lineNumber, line) in JsonInput.SplitLines(bytes))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return ReadRecord(line, path, lineNumber, context, state);
+        }
+    }
+
+    /// <summary>JSON Lines when the first non-blank line is a whole object; an indented record spans lines.</summary>
+    private static bool IsJsonLines(byte[] bytes)
+    {
+        foreach (var (_, line) in JsonInput.SplitLines(bytes))
+        {
+            var span = line.Span.Trim(" \t\r"u8);
+            return span.Length > 1 && span[0] == (byte)'{' && span[^1] == (byte)'}';
+        }
+        return false;
+    }
+
+    private static RunReadResult ReadRecord(
+        ReadOnlyMemory<byte> json, string path, int? lineNumber, ImportContext context, FileState state)
+    {
+        var location = lineNumber is { } n ? $"line {n}" : null;
+        JsonDocument document;
+        try
+        {
+            document = JsonInput.ParseBytes(json, path, (lineNumber ?? 1) - 1, context);
+        }
+        catch (ImportException ex) when (lineNumber is not null)
+        {
+            // The parser speaks of the file; in JSON Lines it is the line that was cut.
+            var reason = ex.Error.Reason.Replace("the file ends early", "the line ends early", StringComparison.Ordinal);
+            return RunReadResult.Failed(new ImportError(ex.Error.File, ex.Error.Location, reason));
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return RunReadResult.Failed(new ImportError(path, location, $"expected a JSON object (one OpenHands eval record), found {Describe(root.ValueKind)}"));
+            }
+            if (!root.TryGetProperty("history", out var history) || history.ValueKind is not (JsonValueKind.Array or JsonValueKind.Null))
+            {
+                return RunReadResult.Failed(new ImportError(path, location, "the record has no history list, so it holds no OpenHands run"));
+            }
+
+            Run run;
+            try
+            {
+                (run, state.Shape) = OpenHandsRecord.Read(root, path, lineNumber, state.Shape);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or FormatException or ArgumentException or KeyNotFoundException)
+            {
+                // A field of an unexpected type deep in one record must not lose the file's other runs.
+                return RunReadResult.Failed(new ImportError(path, location, $"could not read the record: {ex.Message}"));
+            }
+
+            if (lineNumber is { } line)
+            {
+                // Many runs share one file, so each needs its own key; repeated instances (several attempts) keep the line.
+                var key = run.Task.Id ?? $"line {line}";
+                run.Source.UnitKey = state.Keys.Add(key) ? key : $"{key} (line {line})";
+            }
+            else
+            {
+                run.Source.UnitKey = run.Task.Id;
+            }
+            return RunReadResult.Ok(run);
+        }
+    }
+
+    /// <summary>What one file's lines share: the unit keys used so far and the history shape of the last line.</summary>
+    private sealed class FileState
+    {
+        public HashSet<string> Keys { get; } = new(StringComparer.Ordinal);
+
+        public HistoryShape Shape { get; set; } = HistoryShape.V0Events;
+    }
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        _ => kind.ToString(),
+    };
+}

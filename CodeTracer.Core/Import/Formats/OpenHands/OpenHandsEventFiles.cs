@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Text.Json;
+using CodeTracer.Core.Model;
+
+namespace CodeTracer.Core.Import.Formats.OpenHands;
+
+/// <summary>What the folder and array importers share: filling a run from a reader, and reading one event file.</summary>
+internal static class OpenHandsEventFiles
+{
+    /// <summary>Copies what a V0 reader found into the run (steps, task text, model, stop state, times, tokens).</summary>
+    public static void Fill(Run run, V0EventReader reader, string path)
+    {
+        run.Steps = reader.Steps;
+        run.Task.Text ??= reader.FirstUserMessage;
+        run.Model ??= reader.ResponseModel;
+        run.ExitStatus ??= reader.Finished ? "finished" : reader.LastAgentState;
+        run.Metrics.StartedAtUtc ??= reader.FirstTimestamp;
+        run.Metrics.EndedAtUtc ??= reader.LastTimestamp;
+        run.Metrics.PromptTokens ??= reader.PromptTokens;
+        run.Metrics.CompletionTokens ??= reader.CompletionTokens;
+        if (reader.ResponseCount > 0) run.Metrics.ApiCalls ??= reader.ResponseCount;
+        OpenHandsRecord.AddReaderWarnings(run, reader.OrphanObservations, null, path, null);
+    }
+
+    /// <summary>Copies what a V1 reader found into the run.</summary>
+    public static void Fill(Run run, V1EventReader reader, string path)
+    {
+        run.Steps = reader.Steps;
+        run.Task.Text ??= reader.FirstUserMessage;
+        run.ExitStatus ??= reader.LastStatus ?? (reader.Finished ? "finished" : null);
+        run.Metrics.StartedAtUtc ??= reader.FirstTimestamp;
+        run.Metrics.EndedAtUtc ??= reader.LastTimestamp;
+        OpenHandsRecord.AddReaderWarnings(run, reader.OrphanObservations, reader.UnknownKinds, path, null);
+    }
+
+    /// <summary>
+    /// Parses one event file and hands its root to <paramref name="add"/>. A file that cannot be read costs only that
+    /// event: it becomes a warning naming the file and where in it, and the run keeps every other event.
+    /// </summary>
+    public static void ReadEvent(string file, ImportContext context, Run run, Action<JsonElement, Provenance> add)
+    {
+        try
+        {
+            using var document = JsonInput.ParseFile(file, context);
+            add(document.RootElement, new Provenance { File = file });
+        }
+        catch (ImportException ex)
+        {
+            run.Warnings.Add(new ImportWarning
+            {
+                Code = "event-unreadable",
+                Message = "this event was skipped: " + ex.Error.Reason,
+                File = file,
+                Location = ex.Error.Location,
+            });
+        }
+        run.Source.Files.Add(new SourceFile { Path = file });
+    }
+
+    /// <summary>Reads an optional side file (metadata, state); a broken one is a warning, not a lost run.</summary>
+    public static JsonDocument? ReadSideFile(string file, ImportContext context, Run run)
+    {
+        if (!File.Exists(file)) return null;
+        try
+        {
+            var document = JsonInput.ParseFile(file, context);
+            run.Source.Files.Add(new SourceFile { Path = file });
+            return document;
+        }
+        catch (ImportException ex)
+        {
+            run.Warnings.Add(new ImportWarning
+            {
+                Code = "metadata-unreadable",
+                Message = $"{Path.GetFileName(file)} was skipped: {ex.Error.Reason}",
+                File = file,
+                Location = ex.Error.Location,
+            });
+            return null;
+        }
+    }
+
+    /// <summary>The integer in a V0 event file name (<c>12.json</c>), or null.</summary>
+    public static long? NumericName(string file)
+    {
+        var name = Path.GetFileNameWithoutExtension(file.AsSpan());
+        return Path.GetExtension(file.AsSpan()).Equals(".json", StringComparison.OrdinalIgnoreCase)
+            && name.Length > 0
+            && long.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+                ? n
+                : null;
+    }
+
+    /// <summary>The zero-padded index in a V1 event file name (<c>event-00042-&lt;uuid&gt;.json</c>), or null.</summary>
+    public static long? V1EventIndex(string file)
+    {
+        var name = Path.GetFileName(file.AsSpan());
+        if (!name.StartsWith("event-", StringComparison.Ordinal) || !name.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return null;
+        var digits = name["event-".Length..];
+        var dash = digits.IndexOf('-');
+        if (dash >= 0) digits = digits[..dash];
+        else digits = digits[..^".json".Length];
+        return digits.Length > 0 && long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+    }
+}
