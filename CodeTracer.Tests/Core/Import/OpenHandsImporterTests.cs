@@ -432,7 +432,9 @@ public sealed class OpenHandsImporterTests
         Assert.Equal(3010, run.Metrics.PromptTokens);
         Assert.Equal(390, run.Metrics.CompletionTokens);
         Assert.Equal(4, run.Metrics.ApiCalls);
-        Assert.Equal(new DateTime(2025, 9, 25, 23, 40, 53, 400, DateTimeKind.Utc), run.Metrics.StartedAtUtc);
+        // The run's span comes from the events (the steps' clock), not from meta.json's UTC times.
+        Assert.Equal(new DateTime(2025, 9, 26, 1, 40, 56, DateTimeKind.Utc), run.Metrics.StartedAtUtc);
+        Assert.Equal(new DateTime(2025, 9, 26, 1, 56, 11, 100, DateTimeKind.Utc), run.Metrics.EndedAtUtc);
         Assert.Empty(run.Warnings);
     }
 

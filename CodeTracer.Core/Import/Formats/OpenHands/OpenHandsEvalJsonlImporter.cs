@@ -90,6 +90,14 @@ internal sealed class OpenHandsEvalJsonlImporter : ITrajectoryImporter
                 return RunReadResult.Failed(new ImportError(path, location, $"could not read the record: {ex.Message}"));
             }
 
+            if (run.Model is null && state.RunMetadata(path, context) is { } metadata)
+            {
+                // Older eval scripts kept the model only in the output folder's metadata.json, not on every line.
+                run.Model = metadata.Model;
+                run.Source.Files.Add(new SourceFile { Path = path });
+                run.Source.Files.Add(new SourceFile { Path = metadata.Path });
+            }
+
             if (lineNumber is { } line)
             {
                 // Many runs share one file, so each needs its own key; repeated instances (several attempts) keep the line.
@@ -110,6 +118,33 @@ internal sealed class OpenHandsEvalJsonlImporter : ITrajectoryImporter
         public HashSet<string> Keys { get; } = new(StringComparer.Ordinal);
 
         public HistoryShape Shape { get; set; } = HistoryShape.V0Events;
+
+        private bool _metadataRead;
+        private (string Path, string Model)? _metadata;
+
+        /// <summary>The model named by a <c>metadata.json</c> beside the output file, read once per file.</summary>
+        public (string Path, string Model)? RunMetadata(string outputPath, ImportContext context)
+        {
+            if (_metadataRead) return _metadata;
+            _metadataRead = true;
+            var file = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(outputPath) ?? "", "metadata.json");
+            if (!File.Exists(file)) return null;
+            try
+            {
+                using var document = JsonInput.ParseFile(file, context);
+                var root = document.RootElement;
+                var model = OpenHandsJson.ModelFromConfig(root.Prop("llm_config"))
+                    ?? OpenHandsJson.ModelFromConfig(root.Prop("llm"))
+                    ?? OpenHandsJson.NonEmpty(root.Str("model_name"))
+                    ?? OpenHandsJson.NonEmpty(root.Str("Model name"));
+                _metadata = model is null ? null : (file, model);
+            }
+            catch (ImportException)
+            {
+                // A broken side file only costs the model name; the runs themselves are whole.
+            }
+            return _metadata;
+        }
     }
 
     private static string Describe(JsonValueKind kind) => kind switch

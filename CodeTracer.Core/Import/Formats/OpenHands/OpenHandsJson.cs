@@ -14,10 +14,22 @@ internal static partial class OpenHandsJson
     /// </summary>
     public static DateTime? Timestamp(JsonElement element, string property = "timestamp")
     {
-        var text = element.Str(property);
-        if (string.IsNullOrEmpty(text)) return null;
-        return DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value)
-            ? value
+        if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(property, out var value) || value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+        // The ISO 8601 reader on the element is fast and allocation-free; other spellings go through the general parser.
+        if (value.TryGetDateTime(out var parsed))
+        {
+            return parsed.Kind switch
+            {
+                DateTimeKind.Unspecified => DateTime.SpecifyKind(parsed, DateTimeKind.Utc),
+                DateTimeKind.Local => parsed.ToUniversalTime(),
+                _ => parsed,
+            };
+        }
+        return DateTime.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var general)
+            ? general
             : null;
     }
 

@@ -197,7 +197,9 @@ internal static class OpenHandsRecord
     public static void ReadMetrics(RunMetrics metrics, JsonElement? source)
     {
         if (source is not { ValueKind: JsonValueKind.Object } m) return;
-        if (m.Double("accumulated_cost") is { } cost) metrics.CostUsd = cost;
+        // A zero total with no cost entries means the provider never reported prices (a proxied model), not a free run.
+        var costs = m.Prop("costs") is { ValueKind: JsonValueKind.Array } list ? list.GetArrayLength() : -1;
+        if (m.Double("accumulated_cost") is { } cost && !(cost == 0 && costs == 0)) metrics.CostUsd = cost;
         if (m.Prop("accumulated_token_usage") is { ValueKind: JsonValueKind.Object } usage)
         {
             if (usage.Long("prompt_tokens") is { } prompt) metrics.PromptTokens = prompt;

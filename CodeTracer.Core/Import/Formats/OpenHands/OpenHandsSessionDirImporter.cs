@@ -37,6 +37,7 @@ internal sealed class OpenHandsSessionDirImporter : ITrajectoryImporter
             && File.Exists(Path.Combine(parent.FullName, "metadata.json"))
                 ? parent.FullName
                 : directory.FullName;
+        DateTime? createdAt = null, updatedAt = null;
         using (var metadata = OpenHandsEventFiles.ReadSideFile(Path.Combine(sessionFolder, "metadata.json"), context, run))
         {
             if (metadata?.RootElement is { ValueKind: System.Text.Json.JsonValueKind.Object } m)
@@ -46,8 +47,8 @@ internal sealed class OpenHandsSessionDirImporter : ITrajectoryImporter
                 run.Metrics.CostUsd = m.Double("accumulated_cost");
                 run.Metrics.PromptTokens = m.Long("prompt_tokens");
                 run.Metrics.CompletionTokens = m.Long("completion_tokens");
-                run.Metrics.StartedAtUtc = OpenHandsJson.Timestamp(m, "created_at");
-                run.Metrics.EndedAtUtc = OpenHandsJson.Timestamp(m, "last_updated_at");
+                createdAt = OpenHandsJson.Timestamp(m, "created_at");
+                updatedAt = OpenHandsJson.Timestamp(m, "last_updated_at");
             }
         }
 
@@ -63,6 +64,9 @@ internal sealed class OpenHandsSessionDirImporter : ITrajectoryImporter
             OpenHandsEventFiles.ReadEvent(file, context, run, reader.Add);
         }
         OpenHandsEventFiles.Fill(run, reader, directory.FullName);
+        // Event times line up with the steps; metadata.json's are the fallback for a session with no event times.
+        run.Metrics.StartedAtUtc ??= createdAt;
+        run.Metrics.EndedAtUtc ??= updatedAt;
         return [RunReadResult.Ok(run)];
     }
 

@@ -36,6 +36,7 @@ internal sealed class OpenHandsV1ConversationImporter : ITrajectoryImporter
         run.Source.Path = folder;
 
         Dictionary<string, StepTokens>? usage = null;
+        DateTime? createdAt = null, updatedAt = null;
         using (var state = OpenHandsEventFiles.ReadSideFile(Path.Combine(folder, "base_state.json"), context, run))
         {
             if (state?.RootElement is { ValueKind: JsonValueKind.Object } s)
@@ -50,8 +51,8 @@ internal sealed class OpenHandsV1ConversationImporter : ITrajectoryImporter
             if (meta?.RootElement is { ValueKind: JsonValueKind.Object } m)
             {
                 run.Model ??= OpenHandsJson.ModelFromConfig(m.Prop("agent")?.Prop("llm"));
-                run.Metrics.StartedAtUtc = OpenHandsJson.Timestamp(m, "created_at");
-                run.Metrics.EndedAtUtc = OpenHandsJson.Timestamp(m, "updated_at");
+                createdAt = OpenHandsJson.Timestamp(m, "created_at");
+                updatedAt = OpenHandsJson.Timestamp(m, "updated_at");
                 if (run.Metrics.CostUsd is null) OpenHandsRecord.ReadMetrics(run.Metrics, m.Prop("metrics"));
             }
         }
@@ -68,6 +69,10 @@ internal sealed class OpenHandsV1ConversationImporter : ITrajectoryImporter
             OpenHandsEventFiles.ReadEvent(file, context, run, reader.Add);
         }
         OpenHandsEventFiles.Fill(run, reader, folder);
+        // meta.json times are UTC while event times are the writer's local clock without an offset: the run's span
+        // comes from the events so that it lines up with its steps, and from meta.json only when there are none.
+        run.Metrics.StartedAtUtc ??= createdAt;
+        run.Metrics.EndedAtUtc ??= updatedAt;
         return [RunReadResult.Ok(run)];
     }
 
