@@ -187,6 +187,33 @@ public sealed class OpenHandsImporterTests
     }
 
     [Fact]
+    public void EvalJsonl_FirstLineCutShort_OnlyThatLineFails()
+    {
+        using var dir = new TempDirectory();
+        var good = File.ReadLines(Fixture("eval-v0.jsonl")).First();
+        var path = dir.Write("output.jsonl", good[..500] + "\n" + good + "\n");
+
+        var batch = Import(path);
+
+        Assert.Equal("demo__calc-1", Assert.Single(batch.Runs).Task.Id);
+        var error = Assert.Single(batch.Errors);
+        Assert.StartsWith("line 1", error.Location);
+        Assert.Contains("the line ends early", error.Reason);
+    }
+
+    [Fact]
+    public void EvalJsonl_ByteOrderMark_IsAccepted()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.WriteBytes("output.jsonl", [0xEF, 0xBB, 0xBF, .. File.ReadAllBytes(Fixture("gorilla.jsonl"))]);
+
+        var batch = Import(path);
+
+        Assert.Empty(batch.Errors);
+        Assert.Equal("7", Assert.Single(batch.Runs).Task.Id);
+    }
+
+    [Fact]
     public void EvalJsonl_LineThatIsNotARecord_ErrorSaysWhy()
     {
         using var dir = new TempDirectory();
@@ -311,6 +338,29 @@ public sealed class OpenHandsImporterTests
         Assert.Empty(run.Steps[1].ToolCalls);
         Assert.Equal("I created hello.txt with the text hi.", run.Steps[1].Thought);
         Assert.Empty(run.Warnings);
+    }
+
+    [Fact]
+    public void EventArray_V0Condensation_IsAMarkerStep()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Write("trajectory.json", """
+            [
+              {"id": 1, "timestamp": "2025-03-01T10:00:00", "source": "user", "message": "Go", "action": "message", "args": {"content": "Go"}},
+              {"id": 2, "timestamp": "2025-03-01T10:00:01", "source": "agent", "message": "ls", "action": "run", "args": {"command": "ls", "thought": ""}},
+              {"id": 3, "timestamp": "2025-03-01T10:00:02", "source": "agent", "message": "ok", "cause": 2, "observation": "run", "content": "a.txt", "extras": {"metadata": {"exit_code": 0}}},
+              {"id": 4, "timestamp": "2025-03-01T10:00:03", "source": "agent", "message": "Summary", "action": "condensation",
+               "args": {"forgotten_events_start_id": 2, "forgotten_events_end_id": 3, "summary": "Listed the folder.", "summary_offset": 1}},
+              {"id": 5, "timestamp": "2025-03-01T10:00:04", "source": "agent", "message": "cat", "action": "run", "args": {"command": "cat a.txt", "thought": ""}}
+            ]
+            """);
+
+        var run = Assert.Single(Import(path).Runs);
+
+        Assert.Equal(3, run.Steps.Count);
+        Assert.True(run.Steps[1].IsMarker);
+        Assert.Equal("Context condensed: 2 events forgotten.\n\nListed the folder.", run.Steps[1].Thought);
+        Assert.Equal("cat a.txt", Assert.Single(run.Steps[2].ToolCalls).Command);
     }
 
     // ---- V0 session folder ----

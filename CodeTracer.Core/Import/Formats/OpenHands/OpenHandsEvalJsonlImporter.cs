@@ -23,7 +23,7 @@ internal sealed class OpenHandsEvalJsonlImporter : ITrajectoryImporter
     public IEnumerable<RunReadResult> Read(SourceUnit unit, ImportContext context, CancellationToken cancellationToken)
     {
         var path = unit.Path;
-        var bytes = JsonInput.ReadAllBytesChecked(path, context);
+        var bytes = OpenHandsEventFiles.WithoutBom(JsonInput.ReadAllBytesChecked(path, context));
         var state = new FileState();
 
         if (!IsJsonLines(bytes))
@@ -40,13 +40,20 @@ internal sealed class OpenHandsEvalJsonlImporter : ITrajectoryImporter
         }
     }
 
-    /// <summary>JSON Lines when the first non-blank line is a whole object; an indented record spans lines.</summary>
+    /// <summary>
+    /// JSON Lines when the first non-blank line is a whole object, or when the next line starts another object (the
+    /// first one was cut short). An indented record spans lines and is read as one document.
+    /// </summary>
     private static bool IsJsonLines(byte[] bytes)
     {
+        var first = true;
         foreach (var (_, line) in JsonInput.SplitLines(bytes))
         {
             var span = line.Span.Trim(" \t\r"u8);
-            return span.Length > 1 && span[0] == (byte)'{' && span[^1] == (byte)'}';
+            if (!first) return span.Length > 0 && span[0] == (byte)'{';
+            if (span.Length > 1 && span[0] == (byte)'{' && span[^1] == (byte)'}') return true;
+            if (span.IsEmpty || span[0] != (byte)'{') return false;
+            first = false;
         }
         return false;
     }
@@ -131,7 +138,7 @@ internal sealed class OpenHandsEvalJsonlImporter : ITrajectoryImporter
             if (!File.Exists(file)) return null;
             try
             {
-                using var document = JsonInput.ParseFile(file, context);
+                using var document = OpenHandsEventFiles.ParseFile(file, context);
                 var root = document.RootElement;
                 var model = OpenHandsJson.ModelFromConfig(root.Prop("llm_config"))
                     ?? OpenHandsJson.ModelFromConfig(root.Prop("llm"))

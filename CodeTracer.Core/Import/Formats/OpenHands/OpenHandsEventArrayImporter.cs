@@ -23,7 +23,7 @@ internal sealed class OpenHandsEventArrayImporter : ITrajectoryImporter
     public IEnumerable<RunReadResult> Read(SourceUnit unit, ImportContext context, CancellationToken cancellationToken)
     {
         var path = unit.Path;
-        using var document = JsonInput.ParseFile(path, context);
+        using var document = OpenHandsEventFiles.ParseFile(path, context);
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Array)
         {

@@ -7,6 +7,20 @@ namespace CodeTracer.Core.Import.Formats.OpenHands;
 /// <summary>What the folder and array importers share: filling a run from a reader, and reading one event file.</summary>
 internal static class OpenHandsEventFiles
 {
+    /// <summary>
+    /// Reads and parses a JSON file like <see cref="JsonInput.ParseFile"/>, but also accepts a UTF-8 byte order mark,
+    /// which editors on Windows add and the parser rejects.
+    /// </summary>
+    public static JsonDocument ParseFile(string path, ImportContext context)
+    {
+        var bytes = JsonInput.ReadAllBytesChecked(path, context);
+        return JsonInput.ParseBytes(WithoutBom(bytes), path, 0, context);
+    }
+
+    /// <summary>The bytes after a leading UTF-8 byte order mark (copied only when there is one).</summary>
+    public static byte[] WithoutBom(byte[] bytes) =>
+        bytes.AsSpan().StartsWith("\uFEFF"u8) ? bytes[3..] : bytes;
+
     /// <summary>Copies what a V0 reader found into the run (steps, task text, model, stop state, times, tokens).</summary>
     public static void Fill(Run run, V0EventReader reader, string path)
     {
@@ -41,7 +55,7 @@ internal static class OpenHandsEventFiles
     {
         try
         {
-            using var document = JsonInput.ParseFile(file, context);
+            using var document = ParseFile(file, context);
             add(document.RootElement, new Provenance { File = file });
         }
         catch (ImportException ex)
@@ -63,7 +77,7 @@ internal static class OpenHandsEventFiles
         if (!File.Exists(file)) return null;
         try
         {
-            var document = JsonInput.ParseFile(file, context);
+            var document = ParseFile(file, context);
             run.Source.Files.Add(new SourceFile { Path = file });
             return document;
         }

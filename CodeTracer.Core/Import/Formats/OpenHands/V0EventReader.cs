@@ -27,7 +27,7 @@ internal sealed partial class V0EventReader
     // Bookkeeping actions that are not agent turns: the system prompt as an event, memory recall, GUI state.
     private static readonly HashSet<string> s_nonStepActions = new(StringComparer.Ordinal)
     {
-        "system", "recall", "change_agent_state", "null",
+        "system", "recall", "change_agent_state", "null", "condensation_request",
     };
 
     private readonly V0Joining _joining;
@@ -138,6 +138,21 @@ internal sealed partial class V0EventReader
             }
             if (string.IsNullOrWhiteSpace(text)) return null;
             _steps.Add(new Step { Thought = text, StartedAtUtc = timestamp, EndedAtUtc = timestamp, Provenance = provenance });
+            _lastStepResponseId = null;
+            return null;
+        }
+
+        if (action == "condensation")
+        {
+            // The condenser dropped earlier events from the model's context: kept as a marker, not an agent turn.
+            _steps.Add(new Step
+            {
+                IsMarker = true,
+                Thought = CondensationText(args),
+                StartedAtUtc = timestamp,
+                EndedAtUtc = timestamp,
+                Provenance = provenance,
+            });
             _lastStepResponseId = null;
             return null;
         }
@@ -274,6 +289,15 @@ internal sealed partial class V0EventReader
             if (target.StartedAt is { } started && observedAt >= started) call.DurationSeconds = (observedAt - started).TotalSeconds;
             if (target.Step.EndedAtUtc is null || observedAt > target.Step.EndedAtUtc) target.Step.EndedAtUtc = observedAt;
         }
+    }
+
+    private static string CondensationText(JsonElement? args)
+    {
+        var forgotten = args?.Prop("forgotten_event_ids") is { ValueKind: JsonValueKind.Array } ids ? ids.GetArrayLength()
+            : args?.Long("forgotten_events_start_id") is { } start && args?.Long("forgotten_events_end_id") is { } end && end >= start ? (int)(end - start + 1)
+            : 0;
+        var text = $"Context condensed: {forgotten} events forgotten.";
+        return OpenHandsJson.NonEmpty(args?.Str("summary")) is { } summary ? text + "\n\n" + summary : text;
     }
 
     private static string? MessageText(JsonElement ev, JsonElement? args) =>
