@@ -605,6 +605,16 @@ public sealed class OpenHandsImporterTests
     }
 
     [Fact]
+    public void Detection_NumberedJsonFilesThatAreNotEvents_AreNotASession()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("job/events/1.json", "{\"name\": \"build\", \"status\": \"ok\"}");
+
+        Assert.False(new OpenHandsSessionDirImporter().ClaimsDirectory(new DirectoryInfo(Path.Combine(dir.Path, "job"))));
+        Assert.False(new OpenHandsV1ConversationImporter().ClaimsDirectory(new DirectoryInfo(Path.Combine(dir.Path, "job"))));
+    }
+
+    [Fact]
     public void Detection_NormalizedStepsArray_IsNotAnEventArray()
     {
         using var dir = new TempDirectory();

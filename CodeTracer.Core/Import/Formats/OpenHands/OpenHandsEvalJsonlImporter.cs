@@ -122,12 +122,12 @@ internal sealed class OpenHandsEvalJsonlImporter : ITrajectoryImporter
     /// <summary>What one file's lines share: the unit keys used so far and the history shape of the last line.</summary>
     private sealed class FileState
     {
+        private bool _metadataRead;
+        private (string Path, string Model)? _metadata;
+
         public HashSet<string> Keys { get; } = new(StringComparer.Ordinal);
 
         public HistoryShape Shape { get; set; } = HistoryShape.V0Events;
-
-        private bool _metadataRead;
-        private (string Path, string Model)? _metadata;
 
         /// <summary>The model named by a <c>metadata.json</c> beside the output file, read once per file.</summary>
         public (string Path, string Model)? RunMetadata(string outputPath, ImportContext context)

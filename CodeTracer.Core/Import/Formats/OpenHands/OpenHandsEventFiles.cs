@@ -94,6 +94,32 @@ internal static class OpenHandsEventFiles
         }
     }
 
+    /// <summary>The file with the lowest index by <paramref name="index"/> (files without one are skipped), or null.</summary>
+    public static FileInfo? Lowest(IEnumerable<FileInfo> files, Func<string, long?> index)
+    {
+        FileInfo? lowest = null;
+        long lowestIndex = 0;
+        foreach (var file in files)
+        {
+            if (index(file.Name) is not { } n || (lowest is not null && n >= lowestIndex)) continue;
+            lowest = file;
+            lowestIndex = n;
+        }
+        return lowest;
+    }
+
+    /// <summary>True when the first few kilobytes of <paramref name="file"/> hold any of <paramref name="markers"/>.</summary>
+    public static bool HeadContains(string file, params ReadOnlySpan<string> markers)
+    {
+        var head = FileSniffer.Sniff(file, 4096);
+        if (head.LooksBinary) return false;
+        foreach (var marker in markers)
+        {
+            if (head.Head.Contains(marker, StringComparison.Ordinal)) return true;
+        }
+        return false;
+    }
+
     /// <summary>The integer in a V0 event file name (<c>12.json</c>), or null.</summary>
     public static long? NumericName(string file)
     {

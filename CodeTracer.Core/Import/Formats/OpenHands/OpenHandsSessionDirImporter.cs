@@ -78,6 +78,10 @@ internal sealed class OpenHandsSessionDirImporter : ITrajectoryImporter
         return directory.Name == "events" && HasNumberedEvents(directory) ? directory : null;
     }
 
-    private static bool HasNumberedEvents(DirectoryInfo folder) =>
-        folder.EnumerateFiles("*.json").Any(f => OpenHandsEventFiles.NumericName(f.Name) is not null);
+    /// <summary>Numbered JSON files whose first one reads as a V0 event (an action or an observation), judged by content.</summary>
+    private static bool HasNumberedEvents(DirectoryInfo folder)
+    {
+        var first = OpenHandsEventFiles.Lowest(folder.EnumerateFiles("*.json"), OpenHandsEventFiles.NumericName);
+        return first is not null && OpenHandsEventFiles.HeadContains(first.FullName, "\"action\"", "\"observation\"");
+    }
 }

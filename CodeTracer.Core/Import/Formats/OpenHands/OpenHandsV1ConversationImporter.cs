@@ -19,7 +19,10 @@ internal sealed class OpenHandsV1ConversationImporter : ITrajectoryImporter
     public bool ClaimsDirectory(DirectoryInfo directory)
     {
         var events = new DirectoryInfo(Path.Combine(directory.FullName, "events"));
-        return events.Exists && events.EnumerateFiles("event-*.json").Any(f => OpenHandsEventFiles.V1EventIndex(f.Name) is not null);
+        if (!events.Exists) return false;
+        var first = OpenHandsEventFiles.Lowest(events.EnumerateFiles("event-*.json"), OpenHandsEventFiles.V1EventIndex);
+        // Judged by content too: V1 events are typed by "kind".
+        return first is not null && OpenHandsEventFiles.HeadContains(first.FullName, "\"kind\"");
     }
 
     public bool CanRead(FileSniff sniff) => false;
