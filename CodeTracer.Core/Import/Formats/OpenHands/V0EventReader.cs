@@ -31,19 +31,18 @@ internal sealed partial class V0EventReader
     };
 
     private readonly V0Joining _joining;
-    private readonly List<Step> _steps = [];
+    private readonly StepAssembler _steps = new();
     private readonly Dictionary<long, PendingCall> _byActionId = [];
     private readonly HashSet<long> _actionIds = [];
     private readonly HashSet<string> _responseIds = new(StringComparer.Ordinal);
     private PendingCall? _lastUnanswered;
-    private string? _lastStepResponseId;
 
     public V0EventReader(V0Joining joining)
     {
         _joining = joining;
     }
 
-    public List<Step> Steps => _steps;
+    public List<Step> Steps => _steps.Steps;
 
     /// <summary>The first message a user sent (the task, for runs whose record has no <c>instruction</c>).</summary>
     public string? FirstUserMessage { get; private set; }
@@ -131,21 +130,20 @@ internal sealed partial class V0EventReader
         {
             var text = MessageText(ev, args);
             // Legacy dicts carry no source: the first message, before any agent turn, is the user's task.
-            if (source is null && _steps.Count == 0 && FirstUserMessage is null)
+            if (source is null && _steps.Steps.Count == 0 && FirstUserMessage is null)
             {
                 FirstUserMessage = text;
                 return null;
             }
             if (string.IsNullOrWhiteSpace(text)) return null;
-            _steps.Add(new Step { Thought = text, StartedAtUtc = timestamp, EndedAtUtc = timestamp, Provenance = provenance });
-            _lastStepResponseId = null;
+            _steps.AddStep(new Step { Thought = text, StartedAtUtc = timestamp, EndedAtUtc = timestamp, Provenance = provenance });
             return null;
         }
 
         if (action == "condensation")
         {
             // The condenser dropped earlier events from the model's context: kept as a marker, not an agent turn.
-            _steps.Add(new Step
+            _steps.AddStep(new Step
             {
                 IsMarker = true,
                 Thought = CondensationText(args),
@@ -153,7 +151,6 @@ internal sealed partial class V0EventReader
                 EndedAtUtc = timestamp,
                 Provenance = provenance,
             });
-            _lastStepResponseId = null;
             return null;
         }
 
@@ -173,44 +170,23 @@ internal sealed partial class V0EventReader
         var thought = OpenHandsJson.NonEmpty(args?.Str("thought"));
         if (action == "finish" && thought is null) thought = OpenHandsJson.NonEmpty(args?.Str("final_thought"));
 
-        Step step;
-        if (responseId is not null && responseId == _lastStepResponseId && _steps.Count > 0)
+        var pending = _steps.AddCall(call, responseId, thought, timestamp, () => new Step
         {
-            // Another call of the same LLM response: a parallel call of the step already open.
-            step = _steps[^1];
-            if (thought is not null)
-            {
-                if (step.Thought is null) step.Thought = thought;
-                else if (!step.Thought.Contains(thought, StringComparison.Ordinal)) step.Thought += "\n\n" + thought;
-            }
-        }
-        else
-        {
-            step = new Step
-            {
-                Thought = thought,
-                Reasoning = Reasoning(args, response),
-                StartedAtUtc = timestamp,
-                Provenance = provenance,
-                Tokens = Usage(response),
-            };
-            _steps.Add(step);
-            _lastStepResponseId = responseId;
-        }
+            Reasoning = Reasoning(args, response),
+            Provenance = provenance,
+            Tokens = Usage(response),
+        });
 
         if (responseId is not null && _responseIds.Add(responseId))
         {
             ResponseModel ??= OpenHandsJson.NonEmpty(response?.Str("model"));
-            if (step.Tokens is { } tokens)
+            if (pending.Step.Tokens is { } tokens)
             {
                 if (tokens.Prompt is { } p) PromptTokens = (PromptTokens ?? 0) + p;
                 if (tokens.Completion is { } c) CompletionTokens = (CompletionTokens ?? 0) + c;
             }
         }
 
-        step.ToolCalls.Add(call);
-        if (timestamp is { } ended && (step.EndedAtUtc is null || ended > step.EndedAtUtc)) step.EndedAtUtc = ended;
-        var pending = new PendingCall(step, call, timestamp);
         if (id is { } key) _byActionId[key] = pending;
         _lastUnanswered = pending;
         return pending;
@@ -253,8 +229,7 @@ internal sealed partial class V0EventReader
                 Observation = ev.Str("content") ?? ev.Str("message"),
                 IsError = true,
             };
-            _steps.Add(new Step { StartedAtUtc = timestamp, EndedAtUtc = timestamp, Provenance = provenance, ToolCalls = [call] });
-            _lastStepResponseId = null;
+            _steps.AddStep(new Step { StartedAtUtc = timestamp, EndedAtUtc = timestamp, Provenance = provenance, ToolCalls = [call] });
         }
     }
 
@@ -284,11 +259,7 @@ internal sealed partial class V0EventReader
             call.IsError = true;
         }
 
-        if (timestamp is { } observedAt)
-        {
-            if (target.StartedAt is { } started && observedAt >= started) call.DurationSeconds = (observedAt - started).TotalSeconds;
-            if (target.Step.EndedAtUtc is null || observedAt > target.Step.EndedAtUtc) target.Step.EndedAtUtc = observedAt;
-        }
+        StepAssembler.Observed(target, timestamp);
     }
 
     private static string CondensationText(JsonElement? args)
@@ -361,6 +332,4 @@ internal sealed partial class V0EventReader
 
     [GeneratedRegex("""['"]command['"]\s*:\s*['"](?<verb>\w+)['"]""", RegexOptions.CultureInvariant)]
     private static partial Regex TranslatedCommand();
-
-    private sealed record PendingCall(Step Step, ToolCall Call, DateTime? StartedAt);
 }

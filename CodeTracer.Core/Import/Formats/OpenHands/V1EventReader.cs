@@ -18,11 +18,10 @@ internal sealed class V1EventReader
         "SystemPromptEvent", "CondensationRequest", "CondensationSummaryEvent", "PauseEvent", "LLMCompletionLogEvent",
     };
 
-    private readonly List<Step> _steps = [];
+    private readonly StepAssembler _steps = new();
     private readonly Dictionary<string, PendingCall> _byActionId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PendingCall> _byToolCallId = new(StringComparer.Ordinal);
     private readonly IReadOnlyDictionary<string, StepTokens>? _usageByResponse;
-    private string? _lastStepResponseId;
 
     /// <param name="usageByResponse">Token usage per LLM response id, when the run's stats list it.</param>
     public V1EventReader(IReadOnlyDictionary<string, StepTokens>? usageByResponse = null)
@@ -30,7 +29,7 @@ internal sealed class V1EventReader
         _usageByResponse = usageByResponse;
     }
 
-    public List<Step> Steps => _steps;
+    public List<Step> Steps => _steps.Steps;
 
     public string? FirstUserMessage { get; private set; }
 
@@ -114,35 +113,14 @@ internal sealed class V1EventReader
 
         var thought = OpenHandsJson.NonEmpty(OpenHandsJson.ContentText(ev.Prop("thought")));
         var responseId = OpenHandsJson.NonEmpty(ev.Str("llm_response_id"));
-        Step step;
-        if (responseId is not null && responseId == _lastStepResponseId && _steps.Count > 0)
+        var pending = _steps.AddCall(call, responseId, thought, timestamp, () => new Step
         {
-            step = _steps[^1];
-            if (thought is not null)
-            {
-                if (step.Thought is null) step.Thought = thought;
-                else if (!step.Thought.Contains(thought, StringComparison.Ordinal)) step.Thought += "\n\n" + thought;
-            }
-        }
-        else
-        {
-            step = new Step
-            {
-                Thought = thought,
-                Reasoning = Reasoning(ev),
-                StartedAtUtc = timestamp,
-                Provenance = provenance,
-                Tokens = responseId is not null && _usageByResponse?.GetValueOrDefault(responseId) is { } usage
-                    ? new StepTokens { Prompt = usage.Prompt, Completion = usage.Completion, CostUsd = usage.CostUsd }
-                    : null,
-            };
-            _steps.Add(step);
-            _lastStepResponseId = responseId;
-        }
-
-        step.ToolCalls.Add(call);
-        if (timestamp is { } ended && (step.EndedAtUtc is null || ended > step.EndedAtUtc)) step.EndedAtUtc = ended;
-        var pending = new PendingCall(step, call, timestamp);
+            Reasoning = Reasoning(ev),
+            Provenance = provenance,
+            Tokens = responseId is not null && _usageByResponse?.GetValueOrDefault(responseId) is { } usage
+                ? new StepTokens { Prompt = usage.Prompt, Completion = usage.Completion, CostUsd = usage.CostUsd }
+                : null,
+        });
         if (OpenHandsJson.NonEmpty(ev.Str("id")) is { } id) _byActionId[id] = pending;
         if (call.CallId is { } callId) _byToolCallId[callId] = pending;
     }
@@ -174,8 +152,7 @@ internal sealed class V1EventReader
             {
                 // The harness refused the call before running it: the model still spent a turn on it.
                 var call = new ToolCall { CallId = ev.Str("tool_call_id"), Tool = OpenHandsJson.NonEmpty(ev.Str("tool_name")) ?? "error", Observation = text, IsError = true };
-                _steps.Add(new Step { StartedAtUtc = timestamp, EndedAtUtc = timestamp, Provenance = provenance, ToolCalls = [call] });
-                _lastStepResponseId = null;
+                _steps.AddStep(new Step { StartedAtUtc = timestamp, EndedAtUtc = timestamp, Provenance = provenance, ToolCalls = [call] });
             }
             else
             {
@@ -188,11 +165,7 @@ internal sealed class V1EventReader
         if (text is not null) toolCall.Observation = toolCall.Observation is null ? text : toolCall.Observation + "\n" + text;
         if (exitCode is not null) toolCall.ExitCode = exitCode;
         if (isError) toolCall.IsError = true;
-        if (timestamp is { } observedAt)
-        {
-            if (target.StartedAt is { } started && observedAt >= started) toolCall.DurationSeconds = (observedAt - started).TotalSeconds;
-            if (target.Step.EndedAtUtc is null || observedAt > target.Step.EndedAtUtc) target.Step.EndedAtUtc = observedAt;
-        }
+        StepAssembler.Observed(target, timestamp);
     }
 
     private void AddMessage(JsonElement ev, DateTime? timestamp, Provenance provenance)
@@ -208,8 +181,7 @@ internal sealed class V1EventReader
         if (source is not ("agent" or "assistant")) return;
         var reasoning = OpenHandsJson.NonEmpty(message?.Str("reasoning_content"));
         if (text is null && reasoning is null) return;
-        _steps.Add(new Step { Thought = text, Reasoning = reasoning, StartedAtUtc = timestamp, EndedAtUtc = timestamp, Provenance = provenance });
-        _lastStepResponseId = null;
+        _steps.AddStep(new Step { Thought = text, Reasoning = reasoning, StartedAtUtc = timestamp, EndedAtUtc = timestamp, Provenance = provenance });
     }
 
     private void AddCondensation(JsonElement ev, DateTime? timestamp, Provenance provenance)
@@ -217,8 +189,7 @@ internal sealed class V1EventReader
         var forgotten = ev.Prop("forgotten_event_ids") is { ValueKind: JsonValueKind.Array } ids ? ids.GetArrayLength() : 0;
         var thought = $"Context condensed: {forgotten} events forgotten.";
         if (OpenHandsJson.NonEmpty(ev.Str("summary")) is { } summary) thought += "\n\n" + summary;
-        _steps.Add(new Step { IsMarker = true, Thought = thought, StartedAtUtc = timestamp, EndedAtUtc = timestamp, Provenance = provenance });
-        _lastStepResponseId = null;
+        _steps.AddStep(new Step { IsMarker = true, Thought = thought, StartedAtUtc = timestamp, EndedAtUtc = timestamp, Provenance = provenance });
     }
 
     /// <summary>The text an observation returned, whether it failed, and its exit code.</summary>
@@ -300,6 +271,4 @@ internal sealed class V1EventReader
         }
         return name.ToString();
     }
-
-    private sealed record PendingCall(Step Step, ToolCall Call, DateTime? StartedAt);
 }
