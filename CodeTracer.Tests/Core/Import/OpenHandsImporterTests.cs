@@ -128,6 +128,18 @@ public sealed class OpenHandsImporterTests
     }
 
     [Fact]
+    public void EvalJsonl_SourceFile_IsHashedFromItsBytes()
+    {
+        var path = Fixture("eval-v0.jsonl");
+        var run = Single(Import(path), "demo__calc-1");
+
+        var file = Assert.Single(run.Source.Files);
+        Assert.Equal(path, file.Path);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path))), file.Sha256);
+        Assert.Equal(new FileInfo(path).Length, file.Length);
+    }
+
+    [Fact]
     public void EvalJsonl_MalformedLine_ErrorNamesFileAndLineAndOtherRunsImport()
     {
         var path = Fixture("eval-v0.jsonl");

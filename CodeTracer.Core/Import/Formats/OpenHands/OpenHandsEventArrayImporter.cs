@@ -23,7 +23,8 @@ internal sealed class OpenHandsEventArrayImporter : ITrajectoryImporter
     public IEnumerable<RunReadResult> Read(SourceUnit unit, ImportContext context, CancellationToken cancellationToken)
     {
         var path = unit.Path;
-        using var document = OpenHandsEventFiles.ParseFile(path, context);
+        var files = new List<SourceFile>();
+        using var document = OpenHandsEventFiles.ParseFile(path, context, files);
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Array)
         {
@@ -38,6 +39,7 @@ internal sealed class OpenHandsEventArrayImporter : ITrajectoryImporter
             FormatVersion = isV1 ? OpenHandsRecord.V1 : OpenHandsRecord.V0,
         };
         run.Source.Path = path;
+        run.Source.Files = files;
 
         var index = 0;
         if (isV1)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 using CodeTracer.Core.Model;
 
@@ -9,13 +10,19 @@ internal static class OpenHandsEventFiles
 {
     /// <summary>
     /// Reads and parses a JSON file like <see cref="JsonInput.ParseFile"/>, but also accepts a UTF-8 byte order mark,
-    /// which editors on Windows add and the parser rejects.
+    /// which editors on Windows add and the parser rejects. When <paramref name="files"/> is given, the file is listed
+    /// there with its hash, taken from the bytes already read so that the import does not read the file twice.
     /// </summary>
-    public static JsonDocument ParseFile(string path, ImportContext context)
+    public static JsonDocument ParseFile(string path, ImportContext context, List<SourceFile>? files = null)
     {
         var bytes = JsonInput.ReadAllBytesChecked(path, context);
+        files?.Add(Hashed(path, bytes));
         return JsonInput.ParseBytes(WithoutBom(bytes), path, 0, context);
     }
+
+    /// <summary>A source file entry with the SHA-256 and length of bytes already in memory.</summary>
+    public static SourceFile Hashed(string path, byte[] bytes) =>
+        new() { Path = path, Sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes)), Length = bytes.Length };
 
     /// <summary>The bytes after a leading UTF-8 byte order mark (copied only when there is one).</summary>
     public static byte[] WithoutBom(byte[] bytes) =>
@@ -53,13 +60,16 @@ internal static class OpenHandsEventFiles
     /// </summary>
     public static void ReadEvent(string file, ImportContext context, Run run, Action<JsonElement, Provenance> add)
     {
+        var listed = run.Source.Files.Count;
         try
         {
-            using var document = ParseFile(file, context);
+            using var document = ParseFile(file, context, run.Source.Files);
             add(document.RootElement, new Provenance { File = file });
         }
         catch (ImportException ex)
         {
+            // Still listed, so that a re-import sees the file change once it is repaired.
+            if (run.Source.Files.Count == listed) run.Source.Files.Add(new SourceFile { Path = file });
             run.Warnings.Add(new ImportWarning
             {
                 Code = "event-unreadable",
@@ -68,7 +78,6 @@ internal static class OpenHandsEventFiles
                 Location = ex.Error.Location,
             });
         }
-        run.Source.Files.Add(new SourceFile { Path = file });
     }
 
     /// <summary>Reads an optional side file (metadata, state); a broken one is a warning, not a lost run.</summary>
@@ -77,9 +86,7 @@ internal static class OpenHandsEventFiles
         if (!File.Exists(file)) return null;
         try
         {
-            var document = ParseFile(file, context);
-            run.Source.Files.Add(new SourceFile { Path = file });
-            return document;
+            return ParseFile(file, context, run.Source.Files);
         }
         catch (ImportException ex)
         {
