@@ -69,6 +69,9 @@ public sealed class OpenHandsImporterTests
         Assert.Equal(1, tests.ExitCode);
         Assert.Contains("1 failed", tests.Observation);
         Assert.Equal(200, step.Tokens?.Prompt);
+        // Running cost totals on the events: 0.001 after the first response, 0.003 after this one.
+        Assert.Equal(0.002, step.Tokens!.CostUsd!.Value, 9);
+        Assert.Equal(0.001, run.Steps[0].Tokens!.CostUsd!.Value, 9);
     }
 
     [Fact]

@@ -39,6 +39,7 @@ internal static class OpenHandsEventFiles
         run.Metrics.EndedAtUtc ??= reader.LastTimestamp;
         run.Metrics.PromptTokens ??= reader.PromptTokens;
         run.Metrics.CompletionTokens ??= reader.CompletionTokens;
+        run.Metrics.CostUsd ??= reader.AccumulatedCost;
         if (reader.ResponseCount > 0) run.Metrics.ApiCalls ??= reader.ResponseCount;
         OpenHandsRecord.AddReaderWarnings(run, reader.OrphanObservations, null, path, null);
     }

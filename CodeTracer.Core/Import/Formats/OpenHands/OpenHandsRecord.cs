@@ -127,6 +127,7 @@ internal static class OpenHandsRecord
             (first, last) = (reader.FirstTimestamp, reader.LastTimestamp);
             run.Metrics.PromptTokens = reader.PromptTokens;
             run.Metrics.CompletionTokens = reader.CompletionTokens;
+            run.Metrics.CostUsd = reader.AccumulatedCost;
             if (reader.ResponseCount > 0) run.Metrics.ApiCalls = reader.ResponseCount;
             AddReaderWarnings(run, reader.OrphanObservations, null, path, line);
         }

@@ -67,6 +67,9 @@ internal sealed partial class V0EventReader
 
     public long? CompletionTokens { get; private set; }
 
+    /// <summary>The latest running cost total the events report (<c>llm_metrics.accumulated_cost</c>), when it is above zero.</summary>
+    public double? AccumulatedCost { get; private set; }
+
     /// <summary>Observations naming an action id that is not in the history (a cut history).</summary>
     public int OrphanObservations { get; private set; }
 
@@ -185,6 +188,17 @@ internal sealed partial class V0EventReader
                 if (tokens.Prompt is { } p) PromptTokens = (PromptTokens ?? 0) + p;
                 if (tokens.Completion is { } c) CompletionTokens = (CompletionTokens ?? 0) + c;
             }
+        }
+
+        // llm_metrics carries running totals: the growth since the previous response is this response's cost.
+        if (ev.Prop("llm_metrics")?.Double("accumulated_cost") is { } accumulated)
+        {
+            if (accumulated > (AccumulatedCost ?? 0) && pending.Step.ToolCalls.Count == 1)
+            {
+                pending.Step.Tokens ??= new StepTokens();
+                pending.Step.Tokens.CostUsd = accumulated - (AccumulatedCost ?? 0);
+            }
+            if (accumulated > 0) AccumulatedCost = Math.Max(accumulated, AccumulatedCost ?? 0);
         }
 
         if (id is { } key) _byActionId[key] = pending;
