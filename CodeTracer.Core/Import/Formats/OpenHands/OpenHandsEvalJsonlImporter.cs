@@ -23,10 +23,8 @@ internal sealed class OpenHandsEvalJsonlImporter : ITrajectoryImporter
     public IEnumerable<RunReadResult> Read(SourceUnit unit, ImportContext context, CancellationToken cancellationToken)
     {
         var path = unit.Path;
-        var raw = JsonInput.ReadAllBytesChecked(path, context);
-        var bytes = OpenHandsEventFiles.WithoutBom(raw);
-        // Hashed once here for all the file's runs, from the bytes in hand.
-        var state = new FileState(OpenHandsEventFiles.Hashed(path, raw));
+        var bytes = OpenHandsEventFiles.WithoutBom(JsonInput.ReadAllBytesChecked(path, context));
+        var state = new FileState();
 
         if (!IsJsonLines(bytes))
         {
@@ -99,12 +97,12 @@ internal sealed class OpenHandsEvalJsonlImporter : ITrajectoryImporter
                 return RunReadResult.Failed(new ImportError(path, location, $"could not read the record: {ex.Message}"));
             }
 
-            run.Source.Files.Add(FileState.Copy(state.File));
+            run.Source.Files.Add(new SourceFile { Path = path });
             if (run.Model is null && state.RunMetadata(path, context) is { } metadata)
             {
                 // Older eval scripts kept the model only in the output folder's metadata.json, not on every line.
                 run.Model = metadata.Model;
-                run.Source.Files.Add(FileState.Copy(metadata.File));
+                run.Source.Files.Add(new SourceFile { Path = metadata.Path });
             }
 
             if (lineNumber is { } line)
@@ -125,37 +123,28 @@ internal sealed class OpenHandsEvalJsonlImporter : ITrajectoryImporter
     private sealed class FileState
     {
         private bool _metadataRead;
-        private (SourceFile File, string Model)? _metadata;
-
-        public FileState(SourceFile file)
-        {
-            File = file;
-        }
-
-        /// <summary>The output file itself, with its hash.</summary>
-        public SourceFile File { get; }
+        private (string Path, string Model)? _metadata;
 
         public HashSet<string> Keys { get; } = new(StringComparer.Ordinal);
 
         public HistoryShape Shape { get; set; } = HistoryShape.V0Events;
 
         /// <summary>The model named by a <c>metadata.json</c> beside the output file, read once per file.</summary>
-        public (SourceFile File, string Model)? RunMetadata(string outputPath, ImportContext context)
+        public (string Path, string Model)? RunMetadata(string outputPath, ImportContext context)
         {
             if (_metadataRead) return _metadata;
             _metadataRead = true;
-            var file = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(outputPath) ?? "", "metadata.json");
-            if (!System.IO.File.Exists(file)) return null;
+            var file = Path.Combine(Path.GetDirectoryName(outputPath) ?? "", "metadata.json");
+            if (!File.Exists(file)) return null;
             try
             {
-                var files = new List<SourceFile>(1);
-                using var document = OpenHandsEventFiles.ParseFile(file, context, files);
+                using var document = OpenHandsEventFiles.ParseFile(file, context);
                 var root = document.RootElement;
                 var model = OpenHandsJson.ModelFromConfig(root.Prop("llm_config"))
                     ?? OpenHandsJson.ModelFromConfig(root.Prop("llm"))
                     ?? OpenHandsJson.NonEmpty(root.Str("model_name"))
                     ?? OpenHandsJson.NonEmpty(root.Str("Model name"));
-                _metadata = model is null ? null : (files[0], model);
+                _metadata = model is null ? null : (file, model);
             }
             catch (ImportException)
             {
@@ -163,9 +152,6 @@ internal sealed class OpenHandsEvalJsonlImporter : ITrajectoryImporter
             }
             return _metadata;
         }
-
-        /// <summary>Each run gets its own entry: runs are stored apart and may be changed apart.</summary>
-        public static SourceFile Copy(SourceFile file) => new() { Path = file.Path, Sha256 = file.Sha256, Length = file.Length };
     }
 
     private static string Describe(JsonValueKind kind) => kind switch

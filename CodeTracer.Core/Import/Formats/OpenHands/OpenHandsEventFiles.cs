@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using CodeTracer.Core.Model;
 
@@ -11,18 +10,14 @@ internal static class OpenHandsEventFiles
     /// <summary>
     /// Reads and parses a JSON file like <see cref="JsonInput.ParseFile"/>, but also accepts a UTF-8 byte order mark,
     /// which editors on Windows add and the parser rejects. When <paramref name="files"/> is given, the file is listed
-    /// there with its hash, taken from the bytes already read so that the import does not read the file twice.
+    /// there as one the run was read from.
     /// </summary>
     public static JsonDocument ParseFile(string path, ImportContext context, List<SourceFile>? files = null)
     {
         var bytes = JsonInput.ReadAllBytesChecked(path, context);
-        files?.Add(Hashed(path, bytes));
+        files?.Add(new SourceFile { Path = path });
         return JsonInput.ParseBytes(WithoutBom(bytes), path, 0, context);
     }
-
-    /// <summary>A source file entry with the SHA-256 and length of bytes already in memory.</summary>
-    public static SourceFile Hashed(string path, byte[] bytes) =>
-        new() { Path = path, Sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes)), Length = bytes.Length };
 
     /// <summary>The bytes after a leading UTF-8 byte order mark (copied only when there is one).</summary>
     public static byte[] WithoutBom(byte[] bytes) =>
