@@ -56,11 +56,13 @@ public static class RunUrls
         link = null!;
         if (string.IsNullOrEmpty(url)) return false;
         var uri = Uri.TryCreate(url, UriKind.Absolute, out var absolute) ? absolute : new Uri(new Uri("http://localhost"), url);
-        var path = uri.AbsolutePath;
+        // The escaped path, so an id holding an escaped '/' stays one segment.
+        var path = "/" + uri.GetComponents(UriComponents.Path, UriFormat.UriEscaped);
         const string prefix = "/runs/";
         if (!path.StartsWith(prefix, StringComparison.Ordinal) || path.Length == prefix.Length) return false;
-        var id = Uri.UnescapeDataString(path[prefix.Length..]);
-        if (id.Contains('/', StringComparison.Ordinal)) return false;
+        var segment = path[prefix.Length..];
+        if (segment.Contains('/', StringComparison.Ordinal)) return false;
+        var id = Uri.UnescapeDataString(segment);
 
         var values = ParseQuery(uri.Query);
         link = new RunLink(
