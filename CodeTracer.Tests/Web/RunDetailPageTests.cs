@@ -258,6 +258,16 @@ public sealed class RunDetailPageTests : RunPageTestContext
     }
 
     [Fact]
+    public void Search_MatchesAreMarkedInTheStepDetailToo()
+    {
+        var run = Save(TestRuns.Small());
+
+        var cut = RenderAt(RunUrls.Run(run.Id, step: 5, q: "valueerror"), run.Id);
+
+        Assert.Equal("ValueError", cut.Find("#ct-step-detail .ct-observation mark").TextContent);
+    }
+
+    [Fact]
     public void SearchEnter_StepsThroughMatches()
     {
         var run = Save(TestRuns.Small());

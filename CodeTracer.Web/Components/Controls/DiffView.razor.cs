@@ -26,6 +26,12 @@ public sealed partial class DiffView
         _totalLines = _diff.Hunks.Sum(h => h.Lines.Count);
     }
 
+    // A line-range edit knows which lines it replaced but not their text; say so in the header instead of "-0,0".
+    private string HunkHeader(DiffHunk hunk) =>
+        Edit is { Kind: FileEditKind.ReplaceLines, StartLine: { } start, EndLine: { } end } && end >= start
+            ? $"@@ -{start},{end - start + 1} +{start},{hunk.NewCount} @@ lines {start}–{end} replaced"
+            : hunk.Header;
+
     private static string LineClass(DiffLineKind kind) => kind switch
     {
         DiffLineKind.Added => "ct-diff-add",

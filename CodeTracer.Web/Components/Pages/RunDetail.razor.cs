@@ -6,7 +6,6 @@ using CodeTracer.Web.Model;
 using CodeTracer.Web.Services;
 using CodeTracer.Web.Utils;
 using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.Options;
 using Microsoft.JSInterop;
 using MudBlazor;
@@ -34,7 +33,6 @@ public sealed partial class RunDetail : IAsyncDisposable
     private int? _selectedStep;
     private int? _selectedCall;
     private string? _query;
-    private string _searchText = "";
     private string _tab = RunUrls.TreeTab;
     private int? _reportedMissingStep;
 
@@ -42,13 +40,12 @@ public sealed partial class RunDetail : IAsyncDisposable
     private bool _scrollDetailPending;
     private bool _showHelp;
 
-    private CancellationTokenSource? _debounce;
     private IJSObjectReference? _module;
     private DotNetObjectReference<RunDetail>? _self;
     private int? _keysListenerId;
 
     private StepTree? _tree;
-    private ElementReference _searchInput;
+    private RunSearchBox? _searchBox;
     private ElementReference _detailPane;
 
     [Inject] public required IRunStore Store { get; init; }
@@ -127,7 +124,6 @@ public sealed partial class RunDetail : IAsyncDisposable
         _selectedStep = null;
         _selectedCall = null;
         _query = null;
-        _searchText = "";
         _reportedMissingStep = null;
         try
         {
@@ -157,7 +153,6 @@ public sealed partial class RunDetail : IAsyncDisposable
         if (!string.Equals(query, _query, StringComparison.Ordinal))
         {
             ApplyQuery(query);
-            _searchText = query ?? "";
         }
 
         var stepId = ParseIndex(StepParameter, min: 1);
@@ -250,59 +245,14 @@ public sealed partial class RunDetail : IAsyncDisposable
 
     private void CollapseAll() => _vm?.Tree.CollapseAll();
 
-    private void OnSearchInput(ChangeEventArgs e)
+    private void OnQueryChanged(string? query)
     {
-        _searchText = e.Value?.ToString() ?? "";
-        _debounce?.Cancel();
-        _debounce?.Dispose();
-        _debounce = new CancellationTokenSource();
-        _ = ApplySearchAfterDelayAsync(_debounce.Token);
-    }
-
-    private async Task ApplySearchAfterDelayAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Task.Delay(Options.SearchDebounceMilliseconds, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
-        await InvokeAsync(() =>
-        {
-            if (cancellationToken.IsCancellationRequested) return;
-            if (ApplySearchText()) NavigateToState(replace: true);
-            StateHasChanged();
-        });
-    }
-
-    /// <summary>Applies what is typed in the search box now; true when the filter changed.</summary>
-    private bool ApplySearchText()
-    {
-        var query = string.IsNullOrWhiteSpace(_searchText) ? null : _searchText;
-        if (string.Equals(query, _query, StringComparison.Ordinal)) return false;
+        if (string.Equals(query, _query, StringComparison.Ordinal)) return;
         ApplyQuery(query);
-        return true;
+        NavigateToState(replace: true);
     }
 
-    private Task OnSearchKeyDownAsync(KeyboardEventArgs e)
-    {
-        switch (e.Key)
-        {
-            case "Enter":
-                _debounce?.Cancel();
-                var changed = ApplySearchText();
-                if (!GoToMatch(e.ShiftKey ? -1 : 1) && changed) NavigateToState(replace: true);
-                break;
-            case "Escape":
-                _debounce?.Cancel();
-                _searchText = "";
-                if (ApplySearchText()) NavigateToState(replace: true);
-                break;
-        }
-        return Task.CompletedTask;
-    }
+    private void OnNextMatch(bool backwards) => GoToMatch(backwards ? -1 : 1);
 
     /// <summary>Selects the next (or previous) matching step after the selection, wrapping around; false when there is none.</summary>
     private bool GoToMatch(int direction)
@@ -332,7 +282,7 @@ public sealed partial class RunDetail : IAsyncDisposable
                 if (SelectedStageId is { } stage) _vm.Tree.Toggle(StepTreeModel.StageKey(stage));
                 break;
             case "/":
-                await _searchInput.FocusAsync();
+                if (_searchBox is not null) await _searchBox.FocusAsync();
                 break;
             case "e":
             case "n":
@@ -487,8 +437,6 @@ public sealed partial class RunDetail : IAsyncDisposable
     {
         await _disposed.CancelAsync();
         _disposed.Dispose();
-        _debounce?.Cancel();
-        _debounce?.Dispose();
         if (_module is not null)
         {
             try
