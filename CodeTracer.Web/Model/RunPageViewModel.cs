@@ -115,9 +115,12 @@ public sealed class RunPageViewModel
 
         var errorSteps = new List<int>();
         var errorByStep = new Dictionary<int, bool>(run.Steps.Count);
+        var badgesByStep = new Dictionary<int, IReadOnlyList<SignalBadge>>(run.Steps.Count);
         foreach (var id in stepIds)
         {
-            var hasError = TracePresentation.HasError(steps[id]);
+            var badges = TracePresentation.Badges(steps[id]);
+            var hasError = badges.Any(b => b.IsError);
+            badgesByStep[id] = badges;
             errorByStep[id] = hasError;
             if (hasError) errorSteps.Add(id);
         }
@@ -149,7 +152,7 @@ public sealed class RunPageViewModel
             {
                 var step = steps[stepIds[stepIndex++]];
                 stageOfStep[step.Id] = stage;
-                AddStepRows(rows, step, stage.Id, errorByStep[step.Id]);
+                AddStepRows(rows, step, stage.Id, errorByStep[step.Id], badgesByStep[step.Id]);
             }
         }
 
@@ -157,7 +160,7 @@ public sealed class RunPageViewModel
         return new RunPageViewModel(run, header, stages, new StepTreeModel(rows), steps, stageOfStep, stepIds, errorSteps);
     }
 
-    private static void AddStepRows(List<TreeRow> rows, Step step, int stageId, bool hasError)
+    private static void AddStepRows(List<TreeRow> rows, Step step, int stageId, bool hasError, IReadOnlyList<SignalBadge> badges)
     {
         var single = step.ToolCalls.Count == 1;
         var multi = step.ToolCalls.Count > 1;
@@ -176,7 +179,7 @@ public sealed class RunPageViewModel
             KindName = TracePresentation.KindName(kind),
             Icon = TracePresentation.Icon(kind),
             Effect = step.Effect,
-            Badges = TracePresentation.Badges(step),
+            Badges = badges,
             HasError = hasError,
             ChildCount = multi ? step.ToolCalls.Count : 0,
             IsMarker = step.IsMarker,
@@ -186,7 +189,7 @@ public sealed class RunPageViewModel
         for (var k = 0; k < step.ToolCalls.Count; k++)
         {
             var call = step.ToolCalls[k];
-            var badges = TracePresentation.Badges(step, k);
+            var callBadges = TracePresentation.Badges(step, k);
             rows.Add(new TreeRow
             {
                 Ordinal = rows.Count,
@@ -201,8 +204,8 @@ public sealed class RunPageViewModel
                 KindName = TracePresentation.KindName(call.Kind),
                 Icon = TracePresentation.Icon(call.Kind),
                 Effect = call.Effect,
-                Badges = badges,
-                HasError = badges.Any(b => b.IsError),
+                Badges = callBadges,
+                HasError = callBadges.Any(b => b.IsError),
             });
         }
     }
@@ -233,12 +236,22 @@ public sealed class RunPageViewModel
             for (var i = 0; i < result.Count; i++) result[i].Id = i + 1;
         }
 
-        return result.Select(s => new StageViewModel
+        // One pass over the (ordered) steps counts the error steps of every (ordered) stage.
+        var errorCounts = new int[result.Count];
+        var stageIndex = 0;
+        foreach (var id in stepIds)
+        {
+            while (stageIndex < result.Count && result[stageIndex].LastStep < id) stageIndex++;
+            if (stageIndex == result.Count) break;
+            if (id >= result[stageIndex].FirstStep && errorByStep[id]) errorCounts[stageIndex]++;
+        }
+
+        return result.Select((s, i) => new StageViewModel
         {
             Stage = s,
             KindName = TracePresentation.KindName(s.Kind),
             Title = string.IsNullOrWhiteSpace(s.Title) ? TracePresentation.KindName(s.Kind) : s.Title,
-            ErrorCount = stepIds.Count(id => id >= s.FirstStep && id <= s.LastStep && errorByStep[id]),
+            ErrorCount = errorCounts[i],
         }).ToList();
     }
 

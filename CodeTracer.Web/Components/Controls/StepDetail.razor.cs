@@ -44,6 +44,10 @@ public sealed partial class StepDetail
 
     private IReadOnlyList<SignalBadge> Badges { get; set; } = [];
 
+    private string RawFile => Step.Provenance?.File is { Length: > 0 } file ? file
+        : !string.IsNullOrEmpty(SourcePath) ? SourcePath
+        : "(not recorded)";
+
     private string? Duration => Step.StartedAtUtc is { } start && Step.EndedAtUtc is { } end && end >= start
         ? TracePresentation.FormatDuration((end - start).TotalSeconds)
         : null;
