@@ -187,6 +187,20 @@ public sealed class RunDetailPageTests : RunPageTestContext
     }
 
     [Fact]
+    public void Prerender_ShowsAWindowOfRowsAroundTheSelection()
+    {
+        SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Static", isInteractive: false));
+        var run = Save(TestRuns.Large(2000));
+
+        var cut = RenderAt(RunUrls.Run(run.Id, step: 1000), run.Id);
+
+        Assert.Equal("false", cut.Find("#render-mode").GetAttribute("data-interactive"));
+        Assert.Equal(CodeTracer.Web.Components.Controls.StepTree.PrerenderRows, cut.FindAll("#ct-tree .ct-row").Count);
+        Assert.Equal("true", cut.Find(".ct-step-row[data-step='1000']").GetAttribute("data-selected"));
+        Assert.Empty(cut.FindAll(".diagram-canvas"));
+    }
+
+    [Fact]
     public void ClickTimelineSegment_SelectsTheStagesFirstStep()
     {
         var run = Save(TestRuns.Small());

@@ -35,6 +35,18 @@ public sealed partial class StepTree
     /// <summary>The scrolling element, for scrolling a row into view.</summary>
     public ElementReference Container { get; private set; }
 
+    /// <summary>Rows rendered before the page is interactive.</summary>
+    public const int PrerenderRows = 60;
+
+    /// <summary>The rows around the selection (or the first rows) for the non-interactive render.</summary>
+    private IEnumerable<TreeRow> PrerenderWindow()
+    {
+        var rows = Model.VisibleRows;
+        var selected = SelectedStep is { } step ? Model.VisibleIndexOf(Model.RowFor(step, null)) : -1;
+        var start = Math.Clamp(selected - 10, 0, Math.Max(0, rows.Count - PrerenderRows));
+        for (var i = start; i < Math.Min(rows.Count, start + PrerenderRows); i++) yield return rows[i];
+    }
+
     private string? SelectedRowKey()
     {
         if (SelectedStep is not { } step) return null;
