@@ -212,7 +212,9 @@ public sealed partial class RunDetail : IAsyncDisposable
     {
         if (_vm?.GetStage(stageId) is not { } stage) return Task.CompletedTask;
         _vm.Tree.SetExpanded(StepTreeModel.StageKey(stageId), expanded: true);
-        SelectStep(stage.FirstStep, null, scrollTree: true);
+        // Step ids need not be contiguous, so take the first step that exists in the stage's range.
+        var first = _vm.StepIds.FirstOrDefault(id => id >= stage.FirstStep && id <= stage.LastStep);
+        if (first > 0) SelectStep(first, null, scrollTree: true);
         return Task.CompletedTask;
     }
 
