@@ -2,6 +2,7 @@ using System.Globalization;
 using CodeTracer.Core.Diagnosis;
 using CodeTracer.Core.Model;
 using CodeTracer.Web.Services;
+using CodeTracer.Web.Utils;
 using Microsoft.AspNetCore.Components;
 
 namespace CodeTracer.Web.Components.Controls;
@@ -46,11 +47,8 @@ public sealed partial class DiagnosisPanel : IDisposable
     /// The deep link to a step of this run, carrying the diagnosis when it has an id:
     /// <c>/runs/{id}?step=N&amp;diagnosis=D</c>.
     /// </summary>
-    public static string StepHref(string runId, int step, string? diagnosisId)
-    {
-        var href = $"/runs/{Uri.EscapeDataString(runId)}?step={step.ToString(CultureInfo.InvariantCulture)}";
-        return string.IsNullOrEmpty(diagnosisId) ? href : href + "&diagnosis=" + Uri.EscapeDataString(diagnosisId);
-    }
+    public static string StepHref(string runId, int step, string? diagnosisId) =>
+        RunUrls.Run(runId, step, diagnosis: string.IsNullOrEmpty(diagnosisId) ? null : diagnosisId);
 
     /// <summary>
     /// CSS classes for a step's row in the run tree: <c>ct-onset</c> on the onset step, <c>ct-chain</c> on every step of
