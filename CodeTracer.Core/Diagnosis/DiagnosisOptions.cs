@@ -37,7 +37,7 @@ public sealed class DiagnosisOptions
     public int MaxAnswerAttempts { get; set; } = 3;
 
     /// <summary>Characters of one step's text that <c>open_step</c> returns; longer text keeps its head and tail.</summary>
-    public int StepTextBudgetChars { get; set; } = 6_000;
+    public int StepTextBudgetChars { get; set; } = 4_000;
 
     /// <summary>Characters of one stage listing that <c>open_stage</c> returns.</summary>
     public int StageTextBudgetChars { get; set; } = 6_000;
@@ -49,7 +49,10 @@ public sealed class DiagnosisOptions
     public int TaskTextBudgetChars { get; set; } = 6_000;
 
     /// <summary>Characters of one step line in the index (command first line and signals together).</summary>
-    public int IndexLineChars { get; set; } = 160;
+    public int IndexLineChars { get; set; } = 140;
+
+    /// <summary>Consecutive quiet steps (reads and searches without signals) that share one index line; 0 lists every step.</summary>
+    public int IndexQuietGroupMin { get; set; } = 3;
 
     /// <summary>Direct prompting: characters kept of each observation (head and tail), so one huge output cannot fill the context.</summary>
     public int DirectObservationBudgetChars { get; set; } = 8_000;
@@ -160,6 +163,7 @@ internal sealed class DiagnosisOptionsValidator : IValidateOptions<DiagnosisOpti
         Range(failures, "MaxSearchHits", options.MaxSearchHits, 1, 500);
         Range(failures, "TaskTextBudgetChars", options.TaskTextBudgetChars, 200, 1_000_000);
         Range(failures, "IndexLineChars", options.IndexLineChars, 40, 2_000);
+        if (options.IndexQuietGroupMin is < 0 or > 1_000 or 1) failures.Add("Diagnosis:IndexQuietGroupMin must be 0 (off) or between 2 and 1,000.");
         Range(failures, "DirectObservationBudgetChars", options.DirectObservationBudgetChars, 200, 10_000_000);
         Range(failures, "DirectRunBudgetChars", options.DirectRunBudgetChars, 1_000, 100_000_000);
         Range(failures, "HttpRetries", options.HttpRetries, 0, 10);

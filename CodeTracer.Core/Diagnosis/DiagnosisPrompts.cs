@@ -44,7 +44,9 @@ public sealed class DiagnosisPrompts
         {
             builder.AppendLine("How to work:");
             builder.AppendLine("- The first message holds an INDEX of the run, not the run itself: its stages, one line per step (id | kind/effect | first line of the command | signals) and the candidates of a deterministic heuristic. The heuristic is a baseline: check it, do not copy it.");
+            builder.AppendLine("- Lines like \"12-18 | 7 quiet steps\" group reads and searches that showed no signal.");
             builder.AppendLine("- Call open_step(stepId) to read one step (thought, commands, output), open_stage(stageId) to read a stage step by step, search_run(text) to find where a text occurs.");
+            builder.AppendLine("- Ask for several steps in one reply (parallel function calls) when you can: every round resends the whole conversation.");
             builder.AppendLine(CultureInfo.InvariantCulture, $"- Open the steps you label before labeling them. You may make at most {_options.MaxFunctionCalls} function calls; spend them on the suspicious places (failing signals, the last change before a failure, repeats).");
             builder.AppendLine("- Then answer with one JSON object matching the response schema and nothing else.");
         }
@@ -67,7 +69,7 @@ public sealed class DiagnosisPrompts
         builder.AppendLine();
         AppendFacts(builder, run, fence);
         builder.AppendLine();
-        builder.AppendLine("INDEX (stages, then one line per step: id | kind/effect | first line of the command | signals):");
+        builder.AppendLine("INDEX (each stage, then one line per step: id | kind/effect | first line of the command | signals):");
         builder.AppendLine(fence.Wrap("index", Index(run)));
         if (heuristic is not null)
         {
@@ -105,19 +107,48 @@ public sealed class DiagnosisPrompts
         "Your answer was rejected: " + DiagnosisAnswerParser.Describe(problems)
         + ". Reply again with one JSON object matching the schema, using only step and stage ids that exist in this run.";
 
-    /// <summary>The compact index: stages with titles, one line per step.</summary>
+    /// <summary>
+    /// The compact index: each stage with its title, then its steps one line each, except that runs of quiet steps
+    /// (reads and searches with no signal) share one line: they rarely decide a failure, and on long runs they are most
+    /// of the index. <c>open_stage</c> shows them one by one.
+    /// </summary>
     public string Index(Run run)
     {
         var builder = new StringBuilder();
-        builder.AppendLine("STAGES");
         foreach (var stage in StagesOf(run))
         {
             builder.AppendLine(CultureInfo.InvariantCulture,
                 $"S{stage.Id} [{stage.FirstStep}-{stage.LastStep}] {InspectJson.StageKindName(stage.Kind)}: {DiagnosisText.OneLine(stage.Title, 100)}");
+            var steps = run.Steps.Where(s => stage.Contains(s.Id)).ToList();
+            for (var i = 0; i < steps.Count;)
+            {
+                var end = i;
+                while (end < steps.Count && IsQuiet(steps[end])) end++;
+                if (_options.IndexQuietGroupMin >= 2 && end - i >= _options.IndexQuietGroupMin)
+                {
+                    builder.Append("  ").AppendLine(QuietGroupLine(steps.GetRange(i, end - i)));
+                    i = end;
+                    continue;
+                }
+                builder.Append("  ").AppendLine(IndexLine(steps[i]));
+                i++;
+            }
         }
-        builder.AppendLine("STEPS");
-        foreach (var step in run.Steps) builder.AppendLine(IndexLine(step));
         return builder.ToString();
+    }
+
+    /// <summary>A step that only looked and showed nothing worth a signal.</summary>
+    private static bool IsQuiet(Step step) =>
+        step.Effect == StepEffect.Explore && step.Signals.Count == 0 && !step.IsMarker
+        && step.Kind is StepKind.Read or StepKind.Search or StepKind.Think or StepKind.Message;
+
+    private string QuietGroupLine(List<Step> steps)
+    {
+        var kinds = string.Join(", ", steps.GroupBy(s => s.Kind).OrderByDescending(g => g.Count())
+            .Select(g => g.Count() == 1 ? InspectJson.KindName(g.Key) : $"{InspectJson.KindName(g.Key)} ×{g.Count()}"));
+        var commands = string.Join("; ", steps.Select(s => DiagnosisText.OneLine(
+            s.ToolCalls.Select(c => c.Command ?? c.Tool).FirstOrDefault(c => !string.IsNullOrWhiteSpace(c)) ?? DiagnosisText.FirstLine(s.Thought, 40), 40)));
+        return DiagnosisText.Cut(string.Create(CultureInfo.InvariantCulture, $"{steps[0].Id}-{steps[^1].Id} | {steps.Count} quiet steps ({kinds}) | {commands}"), _options.IndexLineChars);
     }
 
     /// <summary>One step in one line: id | kind/effect | first line of the first command | signals.</summary>

@@ -22,8 +22,8 @@ public sealed record DiagnosisTokenEstimate(
 /// <summary>
 /// Counts what the two LLM modes would send for a run, built by the same prompt code the service uses: the first
 /// tree-indexed request (system prompt, index, tool definitions), a scripted conversation that opens the heuristic's
-/// most suspicious steps one per round (every round resends the history) and answers, against direct prompting's
-/// single request with the whole run and the same answer.
+/// most suspicious steps in one round of parallel calls (the second request resends the first) and answers, against
+/// direct prompting's single request with the whole run and the same answer.
 /// </summary>
 public sealed class DiagnosisTokenEstimator
 {
@@ -49,17 +49,17 @@ public sealed class DiagnosisTokenEstimator
         var treeBase = _counter.CountMessages([prompts.SystemPrompt(fence, withTools: true), prompts.IndexPrompt(run, heuristic, fence)]) + tools;
         var answer = _counter.Count(AnswerJson(heuristic));
 
+        // The scripted conversation the prompt asks for: one round that opens the steps as parallel calls, then the
+        // answer. Each request resends everything before it; completions are counted once.
         var opened = Suspicious(heuristic, run).Take(stepsToOpen).ToList();
-        var total = 0;
-        var history = treeBase;
-        for (var i = 0; i < opened.Count; i++)
+        var total = treeBase;
+        if (opened.Count > 0)
         {
-            var call = _counter.Count(ToolCallJson(i + 1, opened[i])) + DiagnosisTokenCounter.PerMessageOverhead;
-            total += history + call;
-            var result = _counter.Count(navigator.OpenStep(opened[i])) + DiagnosisTokenCounter.PerMessageOverhead;
-            history += call + result;
+            var calls = _counter.Count("[" + string.Join(",", opened.Select((id, i) => ToolCallJson(i + 1, id))) + "]") + DiagnosisTokenCounter.PerMessageOverhead;
+            var results = opened.Sum(id => _counter.Count(navigator.OpenStep(id)) + DiagnosisTokenCounter.PerMessageOverhead);
+            total += calls + treeBase + calls + results;
         }
-        total += history + answer;
+        total += answer;
 
         var direct = _counter.CountMessages([prompts.SystemPrompt(fence, withTools: false), prompts.DirectPrompt(run, fence)]) + answer;
         return new DiagnosisTokenEstimate(run.StepCount, treeBase, total, direct, opened);

@@ -22,7 +22,7 @@ internal static class BenchDiagnosisTokensVerb
     public static Command Create()
     {
         var paths = new Argument<string[]>("paths") { Description = "Trajectory files or folders (default: ../shared/traces)", Arity = ArgumentArity.ZeroOrMore };
-        var open = new Option<int>("--open") { Description = "Steps the scripted conversation opens (one per round)", DefaultValueFactory = _ => 3 };
+        var open = new Option<int>("--open") { Description = "Steps the scripted conversation opens (parallel calls in one round)", DefaultValueFactory = _ => 3 };
         var command = new Command("diagnosis-tokens", "Prompt tokens of tree-indexed vs direct LLM diagnosis on every failed run (o200k, offline)") { paths, open };
         command.SetAction((parseResult, cancellationToken) =>
         {

@@ -162,16 +162,37 @@ public sealed class DiagnosisPartsTests
     }
 
     [Fact]
-    public void Index_EveryStep_HasOneLineWithKindEffectAndSignals()
+    public void Index_PlantedRun_StagesThenOneLinePerStepWithQuietRunsGrouped()
     {
         var run = Fixtures.PlantedOnset();
         var prompts = new DiagnosisPrompts(new DiagnosisOptions());
 
         var lines = prompts.Index(run).Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-        Assert.Equal(1 + 3 + 1 + 10, lines.Length);
-        Assert.Contains("S2 [5-8] edit: Edit src/lexer.py", lines);
-        Assert.Contains(lines, l => l.StartsWith("4 | search/explore | grep -rn 'def parse' src/ | repeated-action", StringComparison.Ordinal));
+        Assert.Equal(
+        [
+            "S1 [1-4] explore: Explore the parser",
+            "  1-3 | 3 quiet steps (read ×2, search) | cat README.md; grep -rn 'def parse' src/; cat src/parser.py",
+            "  4 | search/explore | grep -rn 'def parse' src/ | repeated-action: same command as step 2",
+            "S2 [5-8] edit: Edit src/lexer.py",
+            "  5 | edit/change | str_replace_editor str_replace src/lexer.py",
+            "  6 | read/explore | cat src/lexer.py",
+            "  7 | read/explore | cat docs/index.md",
+            "  8 | read/explore | cat README.md | repeated-action: same command as step 1",
+            "S3 [9-10] verify: Run tests: 3 failed",
+            "  9 | test/explore | python -m pytest tests/ | tests-failed: 3 failed, 10 passed",
+            "  10 | submit/explore | submit",
+        ], lines);
+    }
+
+    [Fact]
+    public void Index_GroupingOff_ListsEveryStep()
+    {
+        var prompts = new DiagnosisPrompts(new DiagnosisOptions { IndexQuietGroupMin = 0 });
+
+        var lines = prompts.Index(Fixtures.PlantedOnset()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(3 + 10, lines.Length);
     }
 
     [Fact]
