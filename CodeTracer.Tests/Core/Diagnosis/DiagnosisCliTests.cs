@@ -136,4 +136,42 @@ public sealed class DiagnosisCliTests : IDisposable
         Assert.Equal([3], row.GetProperty("gold").EnumerateArray().Select(e => e.GetInt32()));
         Assert.InRange(row.GetProperty("f1").GetDouble(), 0, 1);
     }
+
+    [Fact]
+    public async Task Diagnose_LlmConfiguredFromEnvironment_PrintsTheLlmDiagnosisAndNeverTheKey()
+    {
+        var path = WriteFailedRun();
+        const string Answer = """
+            {"onset_step":3,"recovered":false,"error_kind":"hypothesis",
+             "error_chain":[{"step":3,"role":"onset","why":"replaces a - b with a * b"},{"step":4,"role":"terminal","why":"test_add fails: assert 6 == 5"}],
+             "stage_labels":[],"root_cause_chain":["test fails","wrong operator"],
+             "critical_decision_points":[{"step_id":3,"decision":"used *","should_have":"used +"}],
+             "correct_strategy":"return a + b","summary":"The fix multiplies instead of adding."}
+            """;
+        await using var server = await FakeOpenAiServer.StartAsync(FakeReply.ToolCalls(("open_step", """{"stepId":3}""")), FakeReply.Text(Answer, 1_000, 200));
+        var saved = new[] { "Diagnosis__Endpoint", "Diagnosis__Model", "Diagnosis__ApiKey", "Diagnosis__HttpRetries" }
+            .ToDictionary(k => k, Environment.GetEnvironmentVariable);
+        Environment.SetEnvironmentVariable("Diagnosis__Endpoint", server.BaseUrl);
+        Environment.SetEnvironmentVariable("Diagnosis__Model", "gpt-4o-mini");
+        Environment.SetEnvironmentVariable("Diagnosis__ApiKey", LlmDiagnosisTests.ApiKey);
+        Environment.SetEnvironmentVariable("Diagnosis__HttpRetries", "0");
+        try
+        {
+            var (exit, stdout, stderr) = await RunAsync("diagnose", path, "--llm", "--json");
+
+            Assert.True(exit == 0, stderr);
+            var diagnosis = JsonDocument.Parse(stdout).RootElement.GetProperty("runs")[0].GetProperty("diagnosis");
+            Assert.Equal("llm:gpt-4o-mini", diagnosis.GetProperty("method").GetString());
+            Assert.Equal(3, diagnosis.GetProperty("onsetStep").GetInt32());
+            Assert.Equal(1_100, diagnosis.GetProperty("tokens").GetProperty("prompt").GetInt64());
+            Assert.True(diagnosis.GetProperty("costUsd").GetDouble() > 0);
+            Assert.Contains("open_step(3)", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("SECRET", stdout + stderr, StringComparison.Ordinal);
+            Assert.Equal(2, server.Requests.Count);
+        }
+        finally
+        {
+            foreach (var (key, value) in saved) Environment.SetEnvironmentVariable(key, value);
+        }
+    }
 }
