@@ -201,7 +201,11 @@ internal sealed class RunCatalog
     private sealed class TermIndex
     {
         private readonly Dictionary<string, List<int>> _postings = new(StringComparer.Ordinal);
-        private string[]? _sorted;
+        private string[] _sorted = [];
+
+        // Words added since _sorted was built; merged in at the next prefix lookup, so a run saved while the server
+        // runs costs a merge of its few new words, not a re-sort of the whole vocabulary.
+        private readonly List<string> _unsorted = [];
 
         public void Add(int ordinal, IEnumerable<string> terms)
         {
@@ -211,7 +215,7 @@ internal sealed class RunCatalog
                 {
                     list = [];
                     _postings.Add(term, list);
-                    _sorted = null;
+                    _unsorted.Add(term);
                 }
                 list.Add(ordinal);
             }
@@ -220,7 +224,8 @@ internal sealed class RunCatalog
         public void Clear()
         {
             _postings.Clear();
-            _sorted = null;
+            _sorted = [];
+            _unsorted.Clear();
         }
 
         /// <summary>
@@ -251,16 +256,25 @@ internal sealed class RunCatalog
                 if (_postings.ContainsKey(word)) yield return word;
                 yield break;
             }
-            _sorted ??= SortedTerms();
+            MergeNewTerms();
             var i = LowerBound(_sorted, word);
             for (; i < _sorted.Length && _sorted[i].StartsWith(word, StringComparison.Ordinal); i++) yield return _sorted[i];
         }
 
-        private string[] SortedTerms()
+        private void MergeNewTerms()
         {
-            var terms = _postings.Keys.ToArray();
-            Array.Sort(terms, StringComparer.Ordinal);
-            return terms;
+            if (_unsorted.Count == 0) return;
+            _unsorted.Sort(StringComparer.Ordinal);
+            var merged = new string[_sorted.Length + _unsorted.Count];
+            int a = 0, b = 0, m = 0;
+            while (a < _sorted.Length && b < _unsorted.Count)
+            {
+                merged[m++] = string.CompareOrdinal(_sorted[a], _unsorted[b]) <= 0 ? _sorted[a++] : _unsorted[b++];
+            }
+            while (a < _sorted.Length) merged[m++] = _sorted[a++];
+            while (b < _unsorted.Count) merged[m++] = _unsorted[b++];
+            _sorted = merged;
+            _unsorted.Clear();
         }
 
         private static int LowerBound(string[] sorted, string value)

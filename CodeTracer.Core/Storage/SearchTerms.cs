@@ -49,18 +49,25 @@ internal static class SearchTerms
     public static List<string> ForQuery(string query)
     {
         var terms = new List<string>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
         Split(query, splitCamelCase: false, term =>
         {
-            if (seen.Add(term)) terms.Add(term);
+            var word = term.ToString();
+            if (!terms.Contains(word)) terms.Add(word);
             return true;
         });
         return terms;
     }
 
-    /// <summary>Calls <paramref name="emit"/> for every term in <paramref name="text"/> until it returns false.</summary>
-    internal static void Split(ReadOnlySpan<char> text, bool splitCamelCase, Func<string, bool> emit)
+    /// <summary>Receives one lower-cased term; returns false to stop splitting.</summary>
+    internal delegate bool TermSink(ReadOnlySpan<char> term);
+
+    /// <summary>
+    /// Calls <paramref name="emit"/> with every lower-cased term in <paramref name="text"/> until it returns false.
+    /// Terms are handed over as spans of a reused buffer, so a word seen before costs no allocation.
+    /// </summary>
+    internal static void Split(ReadOnlySpan<char> text, bool splitCamelCase, TermSink emit)
     {
+        Span<char> lowered = stackalloc char[MaxTermLength];
         var i = 0;
         while (i < text.Length)
         {
@@ -70,12 +77,18 @@ internal static class SearchTerms
             if (i == start) continue;
             var word = text[start..i];
             if (word.Length > MaxTermLength || LooksLikeHash(word)) continue;
-            if (word.Length >= MinTermLength && !emit(word.ToString().ToLowerInvariant())) return;
-            if (splitCamelCase && !EmitHumps(word, emit)) return;
+            if (word.Length >= MinTermLength && !emit(Lower(word, lowered))) return;
+            if (splitCamelCase && !EmitHumps(word, lowered, emit)) return;
         }
     }
 
-    private static bool EmitHumps(ReadOnlySpan<char> word, Func<string, bool> emit)
+    private static ReadOnlySpan<char> Lower(ReadOnlySpan<char> word, Span<char> buffer)
+    {
+        var written = word.ToLowerInvariant(buffer);
+        return buffer[..written];
+    }
+
+    private static bool EmitHumps(ReadOnlySpan<char> word, Span<char> lowered, TermSink emit)
     {
         var partStart = 0;
         var parts = 0;
@@ -89,7 +102,7 @@ internal static class SearchTerms
             if (j == word.Length && parts == 0) return true; // one part only: the whole word was already emitted
             var part = word[partStart..j];
             parts++;
-            if (part.Length >= MinTermLength && !emit(part.ToString().ToLowerInvariant())) return false;
+            if (part.Length >= MinTermLength && !emit(Lower(part, lowered))) return false;
             partStart = j;
         }
         return true;
@@ -108,22 +121,39 @@ internal static class SearchTerms
         return digits > 0;
     }
 
-    private sealed class Collector(int maxTerms)
+    private sealed class Collector
     {
+        private readonly int _maxTerms;
         private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+        private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+        private readonly TermSink _sink;
+
+        public Collector(int maxTerms)
+        {
+            _maxTerms = maxTerms;
+            _lookup = _seen.GetAlternateLookup<ReadOnlySpan<char>>();
+            _sink = Take;
+        }
 
         public List<string> Terms { get; } = [];
 
-        public bool IsFull => Terms.Count >= maxTerms;
+        public bool IsFull => Terms.Count >= _maxTerms;
 
         public void Add(string? text)
         {
             if (string.IsNullOrEmpty(text) || IsFull) return;
-            Split(text, splitCamelCase: true, term =>
+            Split(text, splitCamelCase: true, _sink);
+        }
+
+        private bool Take(ReadOnlySpan<char> term)
+        {
+            if (!_lookup.Contains(term))
             {
-                if (_seen.Add(term)) Terms.Add(term);
-                return !IsFull;
-            });
+                var word = term.ToString();
+                _seen.Add(word);
+                Terms.Add(word);
+            }
+            return !IsFull;
         }
     }
 }

@@ -376,6 +376,25 @@ public sealed class LiteDbRunStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task SaveRuns_OneLargeBatchIntoFreshFileThenAgain_Succeeds()
+    {
+        // LiteDB 5.0.21 guards index walks with a budget computed from the file size when a transaction starts: a
+        // full scan of a collection that grew inside one large transaction fails with "Detected loop in FindAll".
+        // Every lookup while saving must therefore be an index seek, even when the batch replaces thousands of steps.
+        using var store = Store(_dir, o => o.WriteBatchRuns = 10_000, name: "large.db");
+        var runs = Enumerable.Range(0, 150).Select(i => Simple($"r{i}", 30)).ToList();
+
+        var first = await store.SaveRunsAsync(runs, CancellationToken.None);
+        var second = await store.SaveRunsAsync(runs, CancellationToken.None);
+
+        Assert.Empty(first.Errors);
+        Assert.Empty(second.Errors);
+        Assert.Equal((150, 4500), (first.Inserted, first.Steps));
+        Assert.Equal((150, 4500), (second.Updated, second.Steps));
+        Assert.Equal(30, (await store.GetStepsAsync("r149", 1, 100, CancellationToken.None)).Count);
+    }
+
+    [Fact]
     public async Task AllMethods_CancelledToken_ThrowWithoutWriting()
     {
         using var cancelled = new CancellationTokenSource();

@@ -10,7 +10,7 @@ public sealed class SearchTermsTests
         var terms = new List<string>();
         SearchTerms.Split(text, splitCamelCase: true, t =>
         {
-            terms.Add(t);
+            terms.Add(t.ToString());
             return true;
         });
         return terms;
