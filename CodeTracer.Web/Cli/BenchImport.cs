@@ -97,10 +97,14 @@ internal static class BenchImportCommand
         var ratio = parse.TotalSeconds / baseline.TotalSeconds;
         report.Target("parse / raw JSON", BenchReport.F(ratio, "N2") + "x", "<= 3x", ratio <= 3);
 
-        var indexed = Enumerable.Range(0, Iterations).Select(_ => importer.Parse([corpus], cancellationToken, index: true)).ToList();
+        // One parsed batch alive at a time, so the memory figure is what one import needs.
+        var indexed = Enumerable.Range(0, Iterations).Select(_ =>
+        {
+            var batch = importer.Parse([corpus], cancellationToken, index: true);
+            return (batch.IndexTime, batch.ParseTime);
+        }).ToList();
         var indexTime = Median(indexed.Select(b => b.IndexTime));
         var indexParseTime = Median(indexed.Select(b => b.ParseTime));
-        indexed = null;
         var indexShare = indexParseTime > TimeSpan.Zero ? indexTime / indexParseTime : 0;
         report.Target("tree indexing", $"{BenchReport.Seconds(indexTime)} = {BenchReport.F(indexShare * 100, "N1")}% of parse time ({services.GetServices<Core.Tree.ITraceIndexer>().Count()} indexers)", "< 20%", indexShare < 0.20);
 
