@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using CodeTracer.Core.Model;
 using LiteDB;
@@ -113,7 +114,7 @@ public sealed class LiteDbRunStore : IRunStore, IDisposable
         RunAsync(db => InTransaction(db, () =>
         {
             var existed = db.GetCollection(StorageDocuments.Runs).Delete(runId);
-            db.GetCollection(StorageDocuments.Steps).DeleteMany(LiteDB.Query.EQ("RunId", runId));
+            DeleteSteps(db, runId);
             DeleteTexts(db, runId);
             db.GetCollection(StorageDocuments.Diagnoses).DeleteMany(LiteDB.Query.EQ("RunId", runId));
             db.GetCollection(StorageDocuments.SearchTerms).Delete(runId);
@@ -196,7 +197,14 @@ public sealed class LiteDbRunStore : IRunStore, IDisposable
         {
             var folder = Path.GetDirectoryName(DatabasePath);
             if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
-            db = new LiteDatabase(new ConnectionString { Filename = DatabasePath, Connection = ConnectionType.Shared }, _mapper);
+            db = new LiteDatabase(new ConnectionString
+            {
+                Filename = DatabasePath,
+                Connection = ConnectionType.Shared,
+                // Fixed when the file is created. LiteDB's default is the current culture, case-insensitive: ids that
+                // differ only in case would collide, and culture-aware comparison slows every index insert.
+                Collation = new Collation(CultureInfo.InvariantCulture.LCID, CompareOptions.Ordinal),
+            }, _mapper);
             // Dates come back as UTC (LiteDB's default is local time).
             db.UtcDate = true;
             EnsureIndexes(db);
@@ -217,6 +225,10 @@ public sealed class LiteDbRunStore : IRunStore, IDisposable
     }
 
     // EnsureIndex is idempotent. Summary keys are capped copies because LiteDB index keys must stay under 1,023 bytes.
+    // Steps need no secondary index: their key is runId:stepId, so a run's steps are a primary-key range.
+    // Every lookup made inside a write transaction must be an index seek: LiteDB 5.0.21 bounds index walks by a
+    // budget computed from the file size when the transaction starts, and a full scan of a collection that grew
+    // inside a large transaction fails with "Detected loop in FindAll".
     private static void EnsureIndexes(LiteDatabase db)
     {
         var summaries = db.GetCollection(StorageDocuments.Summaries);
@@ -229,7 +241,6 @@ public sealed class LiteDbRunStore : IRunStore, IDisposable
         summaries.EnsureIndex("step_count", "$.StepCount");
         summaries.EnsureIndex("imported_at", "$.ImportedAtUtc");
         db.GetCollection(StorageDocuments.SearchTerms).EnsureIndex("seq", "$.Seq");
-        db.GetCollection(StorageDocuments.Steps).EnsureIndex("run_id", "$.RunId");
         db.GetCollection(StorageDocuments.Diagnoses).EnsureIndex("run_id", "$.RunId");
     }
 
@@ -465,10 +476,9 @@ public sealed class LiteDbRunStore : IRunStore, IDisposable
     private bool WriteRun(LiteDatabase db, PreparedRun run, long seq)
     {
         var inserted = db.GetCollection(StorageDocuments.Runs).Upsert(run.RunDoc);
-        var steps = db.GetCollection(StorageDocuments.Steps);
-        steps.DeleteMany(LiteDB.Query.EQ("RunId", run.Id));
+        DeleteSteps(db, run.Id);
         DeleteTexts(db, run.Id);
-        if (run.StepDocs.Count > 0) steps.InsertBulk(run.StepDocs);
+        if (run.StepDocs.Count > 0) db.GetCollection(StorageDocuments.Steps).InsertBulk(run.StepDocs);
         var storage = TextStorage(db);
         foreach (var text in run.Texts)
         {
@@ -497,6 +507,10 @@ public sealed class LiteDbRunStore : IRunStore, IDisposable
 
     private static ILiteStorage<string> TextStorage(LiteDatabase db) =>
         db.GetStorage<string>(StorageDocuments.FilesCollection, StorageDocuments.ChunksCollection);
+
+    // A primary-key range: no secondary index to maintain per step, and an index seek, never a scan (see EnsureIndexes).
+    private static void DeleteSteps(LiteDatabase db, string runId) =>
+        db.GetCollection(StorageDocuments.Steps).DeleteMany(LiteDB.Query.Between("_id", StorageDocuments.StepKey(runId, 0), StorageDocuments.StepKey(runId, int.MaxValue)));
 
     private static void DeleteTexts(LiteDatabase db, string runId)
     {

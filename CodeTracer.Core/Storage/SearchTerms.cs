@@ -71,15 +71,29 @@ internal static class SearchTerms
         var i = 0;
         while (i < text.Length)
         {
-            while (i < text.Length && !char.IsLetterOrDigit(text[i])) i++;
+            while (i < text.Length && !IsWordChar(text[i])) i++;
             var start = i;
-            while (i < text.Length && char.IsLetterOrDigit(text[i])) i++;
+            while (i < text.Length && IsWordChar(text[i])) i++;
             if (i == start) continue;
             var word = text[start..i];
             if (word.Length > MaxTermLength || LooksLikeHash(word)) continue;
             if (word.Length >= MinTermLength && !emit(Lower(word, lowered))) return;
-            if (splitCamelCase && !EmitHumps(word, lowered, emit)) return;
+            if (splitCamelCase && HasHumps(word) && !EmitHumps(word, lowered, emit)) return;
         }
+    }
+
+    // Most text is ASCII; the general Unicode test is only needed past it.
+    private static bool IsWordChar(char c) => c < 128 ? char.IsAsciiLetterOrDigit(c) : char.IsLetterOrDigit(c);
+
+    // Most words are plain lower-case: only words with an inner capital or a letter/digit switch have parts.
+    private static bool HasHumps(ReadOnlySpan<char> word)
+    {
+        for (var j = 1; j < word.Length; j++)
+        {
+            var c = word[j];
+            if (c < 128 ? char.IsAsciiLetterUpper(c) || char.IsAsciiDigit(c) != char.IsAsciiDigit(word[j - 1]) : char.IsUpper(c) || char.IsDigit(c) != char.IsDigit(word[j - 1])) return true;
+        }
+        return false;
     }
 
     private static ReadOnlySpan<char> Lower(ReadOnlySpan<char> word, Span<char> buffer)
@@ -124,18 +138,22 @@ internal static class SearchTerms
     private sealed class Collector
     {
         private readonly int _maxTerms;
-        private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _seen;
         private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
         private readonly TermSink _sink;
 
         public Collector(int maxTerms)
         {
             _maxTerms = maxTerms;
+            // Sized up front: most runs reach hundreds or thousands of words, and rehashing as it grows costs more than the words.
+            var capacity = Math.Min(maxTerms, 4096);
+            _seen = new HashSet<string>(capacity, StringComparer.Ordinal);
             _lookup = _seen.GetAlternateLookup<ReadOnlySpan<char>>();
             _sink = Take;
+            Terms = new List<string>(capacity);
         }
 
-        public List<string> Terms { get; } = [];
+        public List<string> Terms { get; }
 
         public bool IsFull => Terms.Count >= _maxTerms;
 

@@ -101,6 +101,20 @@ public sealed class LiteDbRunStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task SaveRuns_IdsDifferingOnlyInCaseOrSuffix_StayApart()
+    {
+        await _store.SaveRunsAsync([Simple("abc", 2), Simple("ABC", 3), Simple("abc0", 4), Simple("abc-x", 5), Simple("abc_x", 6)], CancellationToken.None);
+
+        Assert.Equal(5, await _store.CountRunsAsync(CancellationToken.None));
+        Assert.Equal(2, (await _store.GetStepsAsync("abc", 1, 100, CancellationToken.None)).Count);
+        Assert.Equal(3, (await _store.GetStepsAsync("ABC", 1, 100, CancellationToken.None)).Count);
+        Assert.True(await _store.DeleteRunAsync("abc", CancellationToken.None));
+        var counts = new List<int>();
+        foreach (var id in new[] { "ABC", "abc0", "abc-x", "abc_x" }) counts.Add((await _store.GetStepsAsync(id, 1, 100, CancellationToken.None)).Count);
+        Assert.Equal([3, 4, 5, 6], counts);
+    }
+
+    [Fact]
     public async Task GetSteps_Ranges_ReturnThoseStepsInOrder()
     {
         await _store.SaveRunsAsync([Simple("r", 25), Simple("r2", 5)], CancellationToken.None);
