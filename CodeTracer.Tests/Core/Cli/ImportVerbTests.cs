@@ -144,3 +144,30 @@ public sealed class ImportCommandLineTests
         Assert.Contains("error: Storage:DatabasePath '" + dir.Path + "' is an existing folder", result.StdErr);
     }
 }
+
+public sealed class ImportRealFormatTests
+{
+    [Fact]
+    public async Task ImportCommand_GoodRunAndTruncatedFile_StoresTheGoodRunAndNamesTheBadFile()
+    {
+        using var dir = new TempDirectory();
+        var database = Path.Combine(dir.Path, "real.db");
+        var good = TestData.Path("mini-swe-agent", "run-v1");
+        var truncated = TestData.Path("mini-swe-agent", "bad", "truncated.traj.json");
+
+        var result = await CliProcess.RunAsync(database, dir.Path, "import", truncated, good);
+
+        Assert.Equal(1, result.ExitCode);
+        var error = Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"error: {truncated} at line ", error);
+        Assert.Contains("truncated", error);
+        Assert.Contains("mini-swe-agent-traj", result.StdOut);
+        Assert.Contains("1 run(s) stored (1 new, 0 updated), 6 step(s), 1 error(s); database " + database, result.StdOut);
+
+        using var store = new LiteDbRunStore(Microsoft.Extensions.Options.Options.Create(new StorageOptions { DatabasePath = database }));
+        var listed = (await store.QueryRunsAsync(new RunQuery(), CancellationToken.None)).Items.Single();
+        Assert.Equal(("acme__lib-5", 6), (listed.TaskTitle, listed.StepCount));
+        var run = await store.GetRunAsync(listed.Id, includeSteps: true, CancellationToken.None);
+        Assert.Equal("cat lib/parse.py", run!.Steps[0].ToolCalls[0].Command);
+    }
+}
