@@ -45,7 +45,14 @@ public sealed class LiteDbRunStore : IRunStore, IDisposable
     private readonly Lock _dbGate = new();
     private readonly Lock _catalogGate = new();
     private readonly RunCatalog _catalog = new();
+    private readonly CancellationTokenSource _disposing = new();
     private LiteDatabase? _db;
+    private Task? _warmup;
+
+    // Runs whose words are read per transaction: by a search that needs them all now, and by the background warm-up,
+    // which keeps its chunks small so a page query waits at most a few milliseconds for the lock.
+    private const int SearchChunkRuns = 500;
+    private const int WarmupChunkRuns = 50;
     private bool _disposed;
 
     public LiteDbRunStore(IOptions<StorageOptions> options, ILogger<LiteDbRunStore>? logger = null)
@@ -58,6 +65,24 @@ public sealed class LiteDbRunStore : IRunStore, IDisposable
 
     /// <summary>The full path of the database file.</summary>
     public string DatabasePath { get; }
+
+    /// <summary>The background fill of the word index, once started (for tests).</summary>
+    internal Task? SearchIndexWarmup
+    {
+        get
+        {
+            lock (_catalogGate) return _warmup;
+        }
+    }
+
+    /// <summary>True when every listed run's words are in the in-memory index (for tests).</summary>
+    internal bool SearchIndexComplete
+    {
+        get
+        {
+            lock (_catalogGate) return !_catalog.HasPendingTerms;
+        }
+    }
 
     /// <inheritdoc />
     public async Task<SaveSummary> SaveRunsAsync(IReadOnlyList<Run> runs, CancellationToken cancellationToken)
@@ -172,7 +197,10 @@ public sealed class LiteDbRunStore : IRunStore, IDisposable
     {
         lock (_dbGate)
         {
+            if (_disposed) return;
             _disposed = true;
+            // Stops the background search-index warm-up; the source is not disposed because that task may still read its token.
+            _disposing.Cancel();
             _db?.Dispose();
             _db = null;
         }
@@ -261,8 +289,17 @@ public sealed class LiteDbRunStore : IRunStore, IDisposable
         {
             lock (_catalogGate)
             {
-                RefreshCatalog(needTerms, cancellationToken);
-                return work(_catalog);
+                RefreshCatalog(cancellationToken);
+                if (needTerms)
+                {
+                    while (_catalog.HasPendingTerms) LoadTermsChunk(SearchChunkRuns, cancellationToken);
+                }
+                var result = work(_catalog);
+                if (_options.PreloadSearchIndex && _catalog.HasPendingTerms && _warmup is not { IsCompleted: false })
+                {
+                    _warmup = Task.Run(WarmSearchIndexAsync, CancellationToken.None);
+                }
+                return result;
             }
         }, cancellationToken);
 
@@ -578,7 +615,8 @@ public sealed class LiteDbRunStore : IRunStore, IDisposable
 
     // ---- The catalog ----
 
-    private void RefreshCatalog(bool needTerms, CancellationToken cancellationToken)
+    // Only under _catalogGate.
+    private void RefreshCatalog(CancellationToken cancellationToken)
     {
         List<BsonDocument>? changed = null;
         long version;
@@ -593,15 +631,74 @@ public sealed class LiteDbRunStore : IRunStore, IDisposable
             }
         }
         if (changed is not null) _catalog.Apply(changed.Select(StorageDocuments.ToCatalogRecord), version);
+    }
 
-        if (!needTerms || _catalog.PendingTermsFromSeq() is not { } fromSeq) return;
-        List<BsonDocument> terms;
-        lock (_dbGate)
+    /// <summary>
+    /// Reads and indexes the words of up to <paramref name="maxRuns"/> runs that are waiting for them, each as it is
+    /// read (so memory holds one run's words at a time), in one read transaction: one open of the shared file for the
+    /// chunk instead of one per run. Only under _catalogGate.
+    /// </summary>
+    private void LoadTermsChunk(int maxRuns, CancellationToken cancellationToken)
+    {
+        var ids = _catalog.TakePendingTermIds(maxRuns);
+        var applied = 0;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            terms = Database.GetCollection(StorageDocuments.SearchTerms).Find(LiteDB.Query.GTE("Seq", fromSeq)).ToList();
+            if (ids.Count == 0) return;
+            lock (_dbGate)
+            {
+                var db = Database;
+                var terms = db.GetCollection(StorageDocuments.SearchTerms);
+                var began = db.BeginTrans();
+                try
+                {
+                    foreach (var id in ids)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        var doc = terms.FindById(id);
+                        _catalog.ApplyTerms(id, doc is not null && doc.TryGetValue("Terms", out var value) && value.IsString ? value.AsString : null);
+                        applied++;
+                    }
+                }
+                finally
+                {
+                    if (began) db.Rollback();
+                }
+            }
         }
-        _catalog.ApplyTerms(terms.Select(d => (d["_id"].AsString, d["Seq"].AsInt64, d["Terms"].AsString)));
+        finally
+        {
+            if (applied < ids.Count) _catalog.Requeue(ids.Skip(applied));
+        }
+    }
+
+    /// <summary>
+    /// Fills the word index in the background after the runs list first loads, in small chunks with the lock released
+    /// in between, so the first search does not wait for every run's words and page queries are not held up.
+    /// </summary>
+    private async Task WarmSearchIndexAsync()
+    {
+        try
+        {
+            var token = _disposing.Token;
+            while (true)
+            {
+                lock (_catalogGate)
+                {
+                    if (!_catalog.HasPendingTerms) return;
+                    LoadTermsChunk(WarmupChunkRuns, token);
+                }
+                await Task.Delay(1, token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            // The store is being disposed.
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Preloading the search index of {DatabasePath} failed; it loads at the next search instead", DatabasePath);
+        }
     }
 
     private sealed record MovedText(string FileId, string Text);

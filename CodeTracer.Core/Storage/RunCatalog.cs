@@ -16,6 +16,7 @@ internal sealed class RunCatalog
     // Ordinal -> entry; null when that ordinal's run was deleted or re-indexed (its postings are then stale).
     private readonly List<Entry?> _byOrdinal = [];
     private readonly TermIndex _terms = new();
+    private readonly Queue<Entry> _pendingQueue = new();
     private int _deadOrdinals;
     private int _pendingTerms;
 
@@ -60,36 +61,47 @@ internal sealed class RunCatalog
         CompactIfMostlyStale();
     }
 
-    /// <summary>The lowest terms sequence number among runs whose words are not indexed yet, or null when none.</summary>
-    public long? PendingTermsFromSeq()
+    /// <summary>True while some runs' words are not in the index yet.</summary>
+    public bool HasPendingTerms => _pendingTerms > 0;
+
+    /// <summary>
+    /// Takes up to <paramref name="max"/> ids of runs whose words are not indexed yet off the queue. Ids that are then
+    /// not applied (the read failed or was cancelled) must be handed back with <see cref="Requeue"/>.
+    /// </summary>
+    public List<string> TakePendingTermIds(int max)
     {
-        if (_pendingTerms == 0) return null;
-        var min = long.MaxValue;
-        foreach (var entry in _byId.Values)
+        var ids = new List<string>(Math.Min(max, _pendingTerms));
+        while (ids.Count < max && _pendingQueue.TryDequeue(out var entry))
         {
-            if (!entry.TermsLoaded && entry.TermsSeq < min) min = entry.TermsSeq;
+            entry.Queued = false;
+            // Runs deleted or indexed since they were queued are dropped; a re-saved run was queued again.
+            if (!entry.TermsLoaded && _byId.TryGetValue(entry.Summary.Id, out var current) && ReferenceEquals(current, entry)) ids.Add(entry.Summary.Id);
         }
-        return min;
+        return ids;
     }
 
-    /// <summary>Indexes the words of runs that are waiting for them; runs with no terms document are indexed as empty.</summary>
-    public void ApplyTerms(IEnumerable<(string Id, long Seq, string Terms)> documents)
+    public void Requeue(IEnumerable<string> ids)
     {
-        foreach (var (id, seq, terms) in documents)
+        foreach (var id in ids)
         {
-            if (!_byId.TryGetValue(id, out var entry) || entry.TermsLoaded || seq < entry.TermsSeq) continue;
-            _terms.Add(entry.Ordinal, terms.Split(' ', StringSplitOptions.RemoveEmptyEntries));
-            entry.TermsLoaded = true;
-            _pendingTerms--;
+            if (_byId.TryGetValue(id, out var entry) && !entry.TermsLoaded && !entry.Queued)
+            {
+                entry.Queued = true;
+                _pendingQueue.Enqueue(entry);
+            }
         }
-        // Terms are written in the same transaction as their summary and read after it, so a run still waiting
-        // here has none (it was saved with no words); waiting for them again would reload on every search.
-        foreach (var entry in _byId.Values)
-        {
-            if (entry.TermsLoaded) continue;
-            entry.TermsLoaded = true;
-            _pendingTerms--;
-        }
+    }
+
+    /// <summary>
+    /// Indexes one run's words (space-separated, as stored), or none when <paramref name="terms"/> is null: terms are
+    /// written in the same transaction as their summary and read after it, so a missing document means no words.
+    /// </summary>
+    public void ApplyTerms(string id, string? terms)
+    {
+        if (!_byId.TryGetValue(id, out var entry) || entry.TermsLoaded) return;
+        if (terms is not null) _terms.Add(entry.Ordinal, terms);
+        entry.TermsLoaded = true;
+        _pendingTerms--;
     }
 
     public PagedResult<RunSummary> Query(RunQuery query)
@@ -143,6 +155,11 @@ internal sealed class RunCatalog
         entry.TermsLoaded = false;
         _byOrdinal.Add(entry);
         _pendingTerms++;
+        if (!entry.Queued)
+        {
+            entry.Queued = true;
+            _pendingQueue.Enqueue(entry);
+        }
     }
 
     private void Retire(Entry entry)
@@ -162,7 +179,12 @@ internal sealed class RunCatalog
         _byOrdinal.Clear();
         _deadOrdinals = 0;
         _pendingTerms = 0;
-        foreach (var entry in _byId.Values) Enroll(entry);
+        _pendingQueue.Clear();
+        foreach (var entry in _byId.Values)
+        {
+            entry.Queued = false;
+            Enroll(entry);
+        }
     }
 
     private static Comparison<RunSummary> Comparer(RunSortField field, bool descending)
@@ -195,35 +217,72 @@ internal sealed class RunCatalog
         public long TermsSeq { get; set; }
         public int Ordinal { get; set; }
         public bool TermsLoaded { get; set; }
+
+        /// <summary>In the pending queue (at most once).</summary>
+        public bool Queued { get; set; }
     }
 
     /// <summary>Word to the ordinals of the runs holding it, with a sorted word list for prefix lookups.</summary>
     private sealed class TermIndex
     {
-        private readonly Dictionary<string, List<int>> _postings = new(StringComparer.Ordinal);
+        // Word -> term number; postings are parallel arrays by term number (no object per word: vocabularies reach
+        // hundreds of thousands of words).
+        private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+        private int[][] _postings = new int[1024][];
+        private int[] _counts = new int[1024];
         private string[] _sorted = [];
 
         // Words added since _sorted was built; merged in at the next prefix lookup, so a run saved while the server
         // runs costs a merge of its few new words, not a re-sort of the whole vocabulary.
         private readonly List<string> _unsorted = [];
 
-        public void Add(int ordinal, IEnumerable<string> terms)
+        public TermIndex()
         {
-            foreach (var term in terms)
+            _lookup = _ids.GetAlternateLookup<ReadOnlySpan<char>>();
+        }
+
+        /// <summary>Adds a run's words, given space-separated as they are stored.</summary>
+        public void Add(int ordinal, string terms)
+        {
+            var span = terms.AsSpan();
+            foreach (var range in span.Split(' '))
             {
-                if (!_postings.TryGetValue(term, out var list))
+                var term = span[range];
+                if (term.IsEmpty) continue;
+                if (!_lookup.TryGetValue(term, out var id))
                 {
-                    list = [];
-                    _postings.Add(term, list);
-                    _unsorted.Add(term);
+                    var word = term.ToString();
+                    id = _ids.Count;
+                    _ids.Add(word, id);
+                    _unsorted.Add(word);
+                    if (id == _postings.Length)
+                    {
+                        Array.Resize(ref _postings, id * 2);
+                        Array.Resize(ref _counts, id * 2);
+                    }
+                    _postings[id] = new int[2];
                 }
-                list.Add(ordinal);
+                var list = _postings[id];
+                var count = _counts[id];
+                if (count == list.Length) _postings[id] = list = GrowTo(list, count * 2);
+                list[count] = ordinal;
+                _counts[id] = count + 1;
             }
+        }
+
+        private static int[] GrowTo(int[] list, int size)
+        {
+            var grown = new int[size];
+            list.CopyTo(grown, 0);
+            return grown;
         }
 
         public void Clear()
         {
-            _postings.Clear();
+            _ids.Clear();
+            _postings = new int[1024][];
+            _counts = new int[1024];
             _sorted = [];
             _unsorted.Clear();
         }
@@ -240,9 +299,11 @@ internal sealed class RunCatalog
             {
                 foreach (var term in Expand(words[w]))
                 {
-                    foreach (var ordinal in _postings[term])
+                    var id = _ids[term];
+                    var list = _postings[id];
+                    for (var i = 0; i < _counts[id]; i++)
                     {
-                        if (hits[ordinal] == w) hits[ordinal] = w + 1;
+                        if (hits[list[i]] == w) hits[list[i]] = w + 1;
                     }
                 }
             }
@@ -253,7 +314,7 @@ internal sealed class RunCatalog
         {
             if (word.Length < 3)
             {
-                if (_postings.ContainsKey(word)) yield return word;
+                if (_ids.ContainsKey(word)) yield return word;
                 yield break;
             }
             MergeNewTerms();

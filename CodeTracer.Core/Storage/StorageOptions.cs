@@ -31,6 +31,12 @@ public sealed class StorageOptions
     /// </summary>
     public int MaxSearchTermsPerRun { get; set; } = 4_000;
 
+    /// <summary>
+    /// Load the free-text search index in the background once the runs list is first shown, so the first search does
+    /// not wait for it. Off, it loads at the first search.
+    /// </summary>
+    public bool PreloadSearchIndex { get; set; } = true;
+
     /// <summary>How much of a task's text the runs list's task filter looks at (the id and title are always included).</summary>
     public int MaxTaskFilterChars { get; set; } = 2_000;
 }

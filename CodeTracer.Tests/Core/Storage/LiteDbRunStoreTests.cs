@@ -222,6 +222,33 @@ public sealed class LiteDbRunStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task QueryRuns_FirstPage_FillsTheWordIndexInTheBackground()
+    {
+        await _store.SaveRunsAsync(Enumerable.Range(0, 120).Select(i => Simple("w" + i, 2)).ToList(), CancellationToken.None);
+        Assert.Null(_store.SearchIndexWarmup);
+
+        await _store.QueryRunsAsync(new RunQuery(), CancellationToken.None);
+        await _store.SearchIndexWarmup!;
+
+        Assert.True(_store.SearchIndexComplete);
+        Assert.Equal(120, (await _store.QueryRunsAsync(new RunQuery { Text = "contents" }, CancellationToken.None)).TotalCount);
+    }
+
+    [Fact]
+    public async Task QueryRuns_PreloadOff_IndexLoadsAtTheFirstSearch()
+    {
+        using var store = Store(_dir, o => o.PreloadSearchIndex = false, name: "lazy.db");
+        await store.SaveRunsAsync([Simple("a", 2)], CancellationToken.None);
+
+        await store.QueryRunsAsync(new RunQuery(), CancellationToken.None);
+        Assert.Null(store.SearchIndexWarmup);
+        Assert.False(store.SearchIndexComplete);
+
+        Assert.Single((await store.QueryRunsAsync(new RunQuery { Text = "file1" }, CancellationToken.None)).Items);
+        Assert.True(store.SearchIndexComplete);
+    }
+
+    [Fact]
     public async Task GetFacets_CountsEveryValue()
     {
         await _store.SaveRunsAsync(
