@@ -146,9 +146,12 @@ internal static class StorageDocuments
 
     public static CatalogRecord ToCatalogRecord(BsonDocument doc)
     {
-        var id = doc["_id"].AsString;
+        // Read leniently: one odd document must not stop the runs list from loading.
+        var id = doc["_id"].IsString ? doc["_id"].AsString : doc["_id"].ToString();
+        var seq = Long(doc, "Seq") ?? 0;
+        var termsSeq = Long(doc, "TermsSeq") ?? seq;
         var deleted = doc.TryGetValue("Deleted", out var d) && d.IsBoolean && d.AsBoolean;
-        if (deleted) return new CatalogRecord { Id = id, Seq = doc["Seq"].AsInt64, TermsSeq = doc["TermsSeq"].AsInt64, Deleted = true };
+        if (deleted) return new CatalogRecord { Id = id, Seq = seq, TermsSeq = termsSeq, Deleted = true };
         var summary = new RunSummary
         {
             Id = id,
@@ -163,7 +166,7 @@ internal static class StorageDocuments
             ToolCallCount = Int(doc, "ToolCallCount") ?? 0,
             StageCount = Int(doc, "StageCount") ?? 0,
             ErrorSignalCount = Int(doc, "ErrorSignalCount") ?? 0,
-            TotalTokens = doc.TryGetValue("TotalTokens", out var t) && t.IsNumber ? t.AsInt64 : null,
+            TotalTokens = Long(doc, "TotalTokens"),
             CostUsd = doc.TryGetValue("CostUsd", out var c) && c.IsNumber ? c.AsDouble : null,
             DurationSeconds = doc.TryGetValue("DurationSeconds", out var du) && du.IsNumber ? du.AsDouble : null,
             WarningCount = Int(doc, "WarningCount") ?? 0,
@@ -175,8 +178,8 @@ internal static class StorageDocuments
         return new CatalogRecord
         {
             Id = id,
-            Seq = doc["Seq"].AsInt64,
-            TermsSeq = doc["TermsSeq"].AsInt64,
+            Seq = seq,
+            TermsSeq = termsSeq,
             Summary = summary,
             TaskFilterText = Str(doc, "TaskFilter") ?? "",
         };
@@ -185,4 +188,6 @@ internal static class StorageDocuments
     private static string? Str(BsonDocument doc, string key) => doc.TryGetValue(key, out var v) && v.IsString ? v.AsString : null;
 
     private static int? Int(BsonDocument doc, string key) => doc.TryGetValue(key, out var v) && v.IsNumber ? v.AsInt32 : null;
+
+    private static long? Long(BsonDocument doc, string key) => doc.TryGetValue(key, out var v) && v.IsNumber ? v.AsInt64 : null;
 }

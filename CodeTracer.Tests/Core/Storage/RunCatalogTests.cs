@@ -116,3 +116,47 @@ public sealed class RunCatalogTests
         Assert.Equal("a", catalog.Query(new RunQuery()).Items[0].TaskTitle);
     }
 }
+
+public sealed class CatalogDocumentTests
+{
+    [Fact]
+    public void ToCatalogRecord_SummaryRoundTrip_KeepsEveryField()
+    {
+        var summary = new RunSummary
+        {
+            Id = "r1",
+            Framework = "openhands",
+            Format = "openhands-eval-jsonl",
+            Model = "gpt-4o",
+            TaskId = "t-1",
+            TaskTitle = "Title",
+            Outcome = OutcomeStatus.Resolved,
+            ExitStatus = "submitted",
+            StepCount = 42,
+            ToolCallCount = 50,
+            StageCount = 5,
+            ErrorSignalCount = 3,
+            TotalTokens = 12_345_678_901,
+            CostUsd = 1.5,
+            DurationSeconds = 99.5,
+            WarningCount = 2,
+            HasDiagnosis = true,
+            OnsetStep = 7,
+            SourcePath = "/runs/x",
+            ImportedAtUtc = StoreTestRuns.T0,
+        };
+
+        var record = StorageDocuments.ToCatalogRecord(StorageDocuments.ToSummaryDocument(summary, "title text", seq: 9, termsSeq: 8));
+
+        Assert.Equal((9L, 8L, false, "title text"), (record.Seq, record.TermsSeq, record.Deleted, record.TaskFilterText));
+        Assert.Equal(StoreTestRuns.Json(summary), StoreTestRuns.Json(record.Summary));
+    }
+
+    [Fact]
+    public void ToCatalogRecord_MissingFields_ReadsDefaultsInsteadOfFailing()
+    {
+        var record = StorageDocuments.ToCatalogRecord(new LiteDB.BsonDocument { ["_id"] = "odd", ["Outcome"] = "NotAnOutcome", ["StepCount"] = "many" });
+
+        Assert.Equal(("odd", 0L, OutcomeStatus.Unknown, 0, ""), (record.Id, record.Seq, record.Summary.Outcome, record.Summary.StepCount, record.Summary.Framework));
+    }
+}
