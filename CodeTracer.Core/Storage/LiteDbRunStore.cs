@@ -99,7 +99,7 @@ public sealed class LiteDbRunStore : IRunStore, IDisposable
 
     /// <inheritdoc />
     public Task<Run?> GetRunAsync(string runId, bool includeSteps, CancellationToken cancellationToken) =>
-        RunAsync(db =>
+        string.IsNullOrEmpty(runId) ? Task.FromResult<Run?>(null) : RunAsync(db =>
         {
             var doc = db.GetCollection(StorageDocuments.Runs).FindById(runId);
             if (doc is null) return null;
@@ -115,7 +115,7 @@ public sealed class LiteDbRunStore : IRunStore, IDisposable
     /// <inheritdoc />
     public Task<IReadOnlyList<Step>> GetStepsAsync(string runId, int firstStepId, int count, CancellationToken cancellationToken)
     {
-        if (count <= 0) return Task.FromResult<IReadOnlyList<Step>>([]);
+        if (count <= 0 || string.IsNullOrEmpty(runId)) return Task.FromResult<IReadOnlyList<Step>>([]);
         return RunAsync<IReadOnlyList<Step>>(db => ReadSteps(db, runId, firstStepId, count, cancellationToken), cancellationToken);
     }
 
@@ -136,7 +136,7 @@ public sealed class LiteDbRunStore : IRunStore, IDisposable
 
     /// <inheritdoc />
     public Task<bool> DeleteRunAsync(string runId, CancellationToken cancellationToken) =>
-        RunAsync(db => InTransaction(db, () =>
+        string.IsNullOrEmpty(runId) ? Task.FromResult(false) : RunAsync(db => InTransaction(db, () =>
         {
             var existed = db.GetCollection(StorageDocuments.Runs).Delete(runId);
             DeleteSteps(db, runId);
@@ -189,7 +189,7 @@ public sealed class LiteDbRunStore : IRunStore, IDisposable
 
     /// <inheritdoc />
     public Task<RunDiagnosis?> GetDiagnosisAsync(string diagnosisId, CancellationToken cancellationToken) =>
-        RunAsync(db => db.GetCollection(StorageDocuments.Diagnoses).FindById(diagnosisId) is { } doc
+        string.IsNullOrEmpty(diagnosisId) ? Task.FromResult<RunDiagnosis?>(null) : RunAsync(db => db.GetCollection(StorageDocuments.Diagnoses).FindById(diagnosisId) is { } doc
             ? _mapper.ToObject<RunDiagnosis>(doc)
             : null, cancellationToken);
 
@@ -460,18 +460,33 @@ public sealed class LiteDbRunStore : IRunStore, IDisposable
             var doc = _mapper.ToDocument(step);
             var moved = new BsonArray();
             var prefix = "steps/" + step.Id + "/";
-            if (MoveIfLong(doc, "Thought", run.Id, prefix + "thought", texts)) moved.Add("Thought");
-            if (MoveIfLong(doc, "Reasoning", run.Id, prefix + "reasoning", texts)) moved.Add("Reasoning");
+            var inline = new List<(BsonDocument Owner, string Field, string Path, string MovedAs, int Length)>();
+            void Consider(BsonDocument owner, string field, string path, string movedAs)
+            {
+                if (!owner.TryGetValue(field, out var value) || !value.IsString) return;
+                if (MoveIfLong(owner, field, run.Id, path, texts)) moved.Add(movedAs);
+                else inline.Add((owner, field, path, movedAs, value.AsString.Length));
+            }
+            Consider(doc, "Thought", prefix + "thought", "Thought");
+            Consider(doc, "Reasoning", prefix + "reasoning", "Reasoning");
             if (doc.TryGetValue("ToolCalls", out var calls) && calls.IsArray)
             {
                 for (var i = 0; i < calls.AsArray.Count; i++)
                 {
                     var call = calls.AsArray[i].AsDocument;
-                    foreach (var field in s_callTextFields)
-                    {
-                        if (MoveIfLong(call, field, run.Id, $"{prefix}calls/{i}/{field.ToLowerInvariant()}", texts)) moved.Add($"ToolCalls.{i}.{field}");
-                    }
+                    foreach (var field in s_callTextFields) Consider(call, field, $"{prefix}calls/{i}/{field.ToLowerInvariant()}", $"ToolCalls.{i}.{field}");
                 }
+            }
+            // Many texts each under the limit (dozens of parallel calls) can still add up past LiteDB's 16 MB document
+            // cap: move the largest out until the rest fits a budget of a few inline texts.
+            long inlineChars = inline.Sum(t => (long)t.Length);
+            foreach (var text in inline.OrderByDescending(t => t.Length))
+            {
+                if (inlineChars <= StepInlineBudgetChars) break;
+                texts.Add(new MovedText(StorageDocuments.TextFileId(run.Id, text.Path), text.Owner[text.Field].AsString));
+                text.Owner.Remove(text.Field);
+                moved.Add(text.MovedAs);
+                inlineChars -= text.Length;
             }
             var stepDoc = new BsonDocument
             {
@@ -500,6 +515,9 @@ public sealed class LiteDbRunStore : IRunStore, IDisposable
     }
 
     private static readonly string[] s_callTextFields = ["Observation", "Arguments", "Command"];
+
+    // Characters of text one step document may keep inline: at most 4 bytes each in UTF-8, well under LiteDB's 16 MB.
+    private long StepInlineBudgetChars => Math.Min(3L * 1024 * 1024, 4L * _options.MaxInlineTextChars);
 
     private bool MoveIfLong(BsonDocument doc, string field, string runId, string path, List<MovedText> texts)
     {

@@ -354,6 +354,32 @@ public sealed class LiteDbRunStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task SaveRuns_ManyParallelCallsEachUnderTheLimit_StillStoredWhole()
+    {
+        // 100 calls of 200,000 characters: each under the inline limit, together 20 MB, over LiteDB's document cap.
+        var run = Simple("wide", 1);
+        run.Steps[0].ToolCalls = Enumerable.Range(0, 100)
+            .Select(i => new ToolCall { Tool = "read", Command = "cat f" + i, Observation = new string((char)('a' + i % 26), 200_000) + i })
+            .ToList();
+        using var store = Store(_dir, o => o.MaxInlineTextChars = 256 * 1024, name: "wide.db");
+
+        var summary = await store.SaveRunsAsync([run], CancellationToken.None);
+
+        Assert.Empty(summary.Errors);
+        var step = (await store.GetStepsAsync("wide", 1, 1, CancellationToken.None)).Single();
+        Assert.Equal(run.Steps[0].ToolCalls.Select(c => c.Observation), step.ToolCalls.Select(c => c.Observation));
+    }
+
+    [Fact]
+    public async Task Reads_EmptyIds_ReturnNothing()
+    {
+        Assert.Null(await _store.GetRunAsync("", includeSteps: true, CancellationToken.None));
+        Assert.Empty(await _store.GetStepsAsync("", 1, 10, CancellationToken.None));
+        Assert.Null(await _store.GetDiagnosisAsync("", CancellationToken.None));
+        Assert.False(await _store.DeleteRunAsync("", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task SaveRuns_LongTaskTextAndArguments_MovedApartAndRestored()
     {
         var run = Simple("long", 1);
