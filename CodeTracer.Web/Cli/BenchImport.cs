@@ -34,16 +34,7 @@ internal static class BenchImportCommand
                 await Console.Error.WriteLineAsync($"error: {path}: no such file or folder").ConfigureAwait(false);
                 return 1;
             }
-            ServiceProvider services;
-            try
-            {
-                services = CliServices.Build();
-            }
-            catch (OptionsValidationException ex)
-            {
-                foreach (var failure in ex.Failures) await Console.Error.WriteLineAsync("error: " + failure).ConfigureAwait(false);
-                return 1;
-            }
+            if (await ImportVerb.TryBuildServicesAsync().ConfigureAwait(false) is not { } services) return 1;
             await using (services.ConfigureAwait(false))
             {
                 try

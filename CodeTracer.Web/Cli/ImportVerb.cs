@@ -14,22 +14,27 @@ internal static class ImportVerb
         var command = new Command("import", "Read runs and store them in the database (Storage:DatabasePath, default data/codetracer.db)") { paths };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            ServiceProvider services;
-            try
-            {
-                services = CliServices.Build();
-            }
-            catch (OptionsValidationException ex)
-            {
-                foreach (var failure in ex.Failures) await Console.Error.WriteLineAsync("error: " + failure).ConfigureAwait(false);
-                return 1;
-            }
+            if (await TryBuildServicesAsync().ConfigureAwait(false) is not { } services) return 1;
             await using (services.ConfigureAwait(false))
             {
                 return await RunAsync(services, parseResult.GetValue(paths)!, Console.Out, Console.Error, cancellationToken).ConfigureAwait(false);
             }
         });
         return command;
+    }
+
+    /// <summary>The verbs' services, or null after printing each configuration error (a bad Storage:DatabasePath, a limit out of range).</summary>
+    internal static async Task<ServiceProvider?> TryBuildServicesAsync()
+    {
+        try
+        {
+            return CliServices.Build();
+        }
+        catch (OptionsValidationException ex)
+        {
+            foreach (var failure in ex.Failures) await Console.Error.WriteLineAsync("error: " + failure).ConfigureAwait(false);
+            return null;
+        }
     }
 
     /// <summary>
