@@ -1,3 +1,6 @@
+using CodeTracer.Web.Services;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 
 namespace CodeTracer.Web;
@@ -10,6 +13,8 @@ public static class WebServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
+        services.AddOptions<RunPageOptions>().Bind(configuration.GetSection(RunPageOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RunPageOptions>, RunPageOptionsValidator>());
         return services;
     }
 }
