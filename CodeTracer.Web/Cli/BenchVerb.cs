@@ -12,6 +12,7 @@ internal static class BenchVerb
         {
             BenchImportCommand.Create(),
             BenchRunsQueryCommand.Create(),
+            BenchRunPageVerb.Create(),
         };
     }
 }

@@ -75,10 +75,10 @@ public sealed class BenchVerbTests
     }
 
     [Fact]
-    public void BenchCommand_HasImportAndRunsQuerySubcommands()
+    public void BenchCommand_HasEverySubcommand()
     {
         var bench = BenchVerb.Create();
 
-        Assert.Equal(["import", "runs-query"], bench.Subcommands.Select(c => c.Name));
+        Assert.Equal(["import", "runs-query", "run-page"], bench.Subcommands.Select(c => c.Name));
     }
 }
