@@ -24,17 +24,18 @@ internal static class BenchDiagnosisTokensVerb
         var paths = new Argument<string[]>("paths") { Description = "Trajectory files or folders (default: ../shared/traces)", Arity = ArgumentArity.ZeroOrMore };
         var open = new Option<int>("--open") { Description = "Steps the scripted conversation opens (parallel calls in one round)", DefaultValueFactory = _ => 3 };
         var command = new Command("diagnosis-tokens", "Prompt tokens of tree-indexed vs direct LLM diagnosis on every failed run (o200k, offline)") { paths, open };
-        command.SetAction((parseResult, cancellationToken) =>
+        command.SetAction(async (parseResult, cancellationToken) =>
         {
             var targets = parseResult.GetValue(paths) is { Length: > 0 } given ? given : DefaultCorpus();
             if (targets.Length == 0)
             {
-                Console.Error.WriteLine("error: no paths given and ../shared/traces not found");
-                return Task.FromResult(1);
+                await Console.Error.WriteLineAsync("error: no paths given and ../shared/traces not found").ConfigureAwait(false);
+                return 1;
             }
             var stepsToOpen = Math.Clamp(parseResult.GetValue(open), 0, 50);
 
-            using var services = CliServices.Build();
+            if (await ImportVerb.TryBuildServicesAsync().ConfigureAwait(false) is not { } services) return 2;
+            await using var disposeServices = services.ConfigureAwait(false);
             var batch = services.GetRequiredService<RunImportService>().Parse(targets, cancellationToken);
             foreach (var error in batch.Errors) Console.Error.WriteLine("warning: " + error);
             var estimator = services.GetRequiredService<DiagnosisTokenEstimator>();
@@ -52,8 +53,8 @@ internal static class BenchDiagnosisTokensVerb
             }
             if (rows.Count == 0)
             {
-                Console.Error.WriteLine("error: no failed (unresolved) run with steps was found");
-                return Task.FromResult(1);
+                await Console.Error.WriteLineAsync("error: no failed (unresolved) run with steps was found").ConfigureAwait(false);
+                return 1;
             }
 
             Console.WriteLine();
@@ -78,7 +79,7 @@ internal static class BenchDiagnosisTokensVerb
                     $"runs over {LongRunSteps} steps: {longRuns.Count}; tree-indexed at most {TargetRatio:P0} of direct on {met}; median ratio {Median(longRuns.Select(r => r.Estimate.Ratio)):0.00}; worst {longRuns.Max(r => r.Estimate.Ratio):0.00}"));
             }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"counted {rows.Count} run(s) in {clock.Elapsed.TotalSeconds:0.0} s (opening {stepsToOpen} step(s) each)"));
-            return Task.FromResult(0);
+            return 0;
         });
         return command;
     }

@@ -29,7 +29,8 @@ internal static class DiagnosisVerbs
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            using var services = CliServices.Build();
+            if (await ImportVerb.TryBuildServicesAsync().ConfigureAwait(false) is not { } services) return 2;
+            await using var disposeServices = services.ConfigureAwait(false);
             if (!ValidateOptions(services)) return 2;
             var useLlm = parseResult.GetValue(llm) || parseResult.GetValue(direct);
             var mode = parseResult.GetValue(direct) ? LlmDiagnosisMode.Direct : LlmDiagnosisMode.TreeIndexed;
@@ -44,7 +45,7 @@ internal static class DiagnosisVerbs
 
             try
             {
-                var store = services.GetService<IRunStore>();
+                var store = ExistingStore(services);
                 var (runs, failed) = await ResolveRunsAsync(services, parseResult.GetValue(targets)!, cancellationToken).ConfigureAwait(false);
                 var heuristic = services.GetRequiredService<HeuristicLocalizer>();
                 var entries = new List<DiagnoseJsonEntry>();
@@ -143,7 +144,8 @@ internal static class DiagnosisVerbs
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            using var services = CliServices.Build();
+            if (await ImportVerb.TryBuildServicesAsync().ConfigureAwait(false) is not { } services) return 2;
+            await using var disposeServices = services.ConfigureAwait(false);
             if (!ValidateOptions(services)) return 2;
             var labelsPath = parseResult.GetValue(labels)!;
             if (!File.Exists(labelsPath))
@@ -300,7 +302,7 @@ internal static class DiagnosisVerbs
             return candidates;
         }
 
-        var store = services.GetService<IRunStore>();
+        var store = ExistingStore(services);
         if (store is null)
         {
             await Console.Error.WriteLineAsync("error: no run database is available; pass --from PATH to read the runs from files").ConfigureAwait(false);
@@ -332,7 +334,8 @@ internal static class DiagnosisVerbs
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            using var services = CliServices.Build();
+            if (await ImportVerb.TryBuildServicesAsync().ConfigureAwait(false) is not { } services) return 2;
+            await using var disposeServices = services.ConfigureAwait(false);
             if (!ValidateOptions(services)) return 2;
             try
             {
@@ -402,7 +405,7 @@ internal static class DiagnosisVerbs
 
     private static async Task<RunDiagnosis> NewestDiagnosisAsync(ServiceProvider services, Run run, CancellationToken cancellationToken)
     {
-        if (services.GetService<IRunStore>() is { } store)
+        if (ExistingStore(services) is { } store)
         {
             var stored = await store.GetDiagnosesAsync(run.Id, cancellationToken).ConfigureAwait(false);
             if (stored.Count > 0) return stored[0];
@@ -434,7 +437,7 @@ internal static class DiagnosisVerbs
     {
         var runs = new List<Run>();
         var failed = false;
-        var store = services.GetService<IRunStore>();
+        var store = ExistingStore(services);
         foreach (var target in targets)
         {
             if (File.Exists(target) || Directory.Exists(target))
@@ -467,6 +470,16 @@ internal static class DiagnosisVerbs
             runs.Add(found);
         }
         return (runs, failed);
+    }
+
+    /// <summary>
+    /// The run database when its file exists. Reading a trajectory from a path must not create a database as a side
+    /// effect, so without one every run is "not stored" and run ids cannot be looked up.
+    /// </summary>
+    private static IRunStore? ExistingStore(ServiceProvider services)
+    {
+        var path = services.GetRequiredService<IOptions<StorageOptions>>().Value.DatabasePath;
+        return File.Exists(Path.GetFullPath(path)) ? services.GetService<IRunStore>() : null;
     }
 
     private static bool ValidateOptions(ServiceProvider services)
