@@ -140,6 +140,11 @@ public static class DiagnosisAnswerParser
         }
 
         if (answer.OnsetStep is { } onset) CheckStep(onset, "onset_step");
+        else if (run.Outcome.Status == OutcomeStatus.Unresolved && steps.Count > 0
+            && !answer.ErrorChain.Any(l => ChainRoles.Normalize(l.Role) == ChainRoles.Onset))
+        {
+            problems.Add("the run failed (its outcome is unresolved), so onset_step must name the step where it first went wrong");
+        }
         foreach (var link in answer.ErrorChain) CheckStep(link.Step, "error_chain");
         foreach (var label in answer.StageLabels)
         {

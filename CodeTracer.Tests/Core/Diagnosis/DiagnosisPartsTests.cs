@@ -36,6 +36,20 @@ public sealed class DiagnosisPartsTests
         Assert.Contains(problems, p => p.Contains("cosmic rays", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Parse_FailedRunWithoutOnset_IsRejected()
+    {
+        var text = """{"onset_step":null,"error_chain":[],"stage_labels":[],"summary":"fine"}""";
+
+        var (answer, problems) = DiagnosisAnswerParser.Parse(text, Fixtures.PlantedOnset());
+        var (resolvedAnswer, resolvedProblems) = DiagnosisAnswerParser.Parse(text, Fixtures.CleanResolved());
+
+        Assert.Null(answer);
+        Assert.Contains(problems, p => p.Contains("onset_step must name", StringComparison.Ordinal));
+        Assert.NotNull(resolvedAnswer);
+        Assert.Empty(resolvedProblems);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("I think step 5 is wrong.")]
