@@ -1,0 +1,711 @@
+using CodeTracer.Core.Model;
+
+namespace CodeTracer.Core.Tree;
+
+/// <summary>
+/// Cuts a run into contiguous stages that each pursue one sub-goal (setup, explore, reproduce, edit, verify, submit)
+/// and titles them from what their steps did ("Explore repository", "Edit models.py", "Run tests: 3 failed").
+/// Deterministic: it reads step kinds, effects, the files the calls touched and the test results.
+/// </summary>
+/// <remarks>
+/// <para>How: every step gets a phase (a test before the first real edit reproduces, after it verifies; a script the
+/// agent wrote to reproduce the bug is part of reproducing, not editing; thinking joins the stage it plans for); runs
+/// of one phase become stages; a short look at files in the middle of an edit or verify stretch stays in it; stretches
+/// longer than <see cref="TreeOptions.MaxStageSteps"/> are split where the file in focus changes or after a test run;
+/// and when a long run falls into many tiny stages (edit, run, edit, run, ...) neighbours are merged until stages
+/// average <see cref="TreeOptions.MinAverageStageSteps"/> steps.</para>
+/// <para>Stage ranges shipped with the run (CodeTracer <c>stage_ranges.json</c>) are used where they fit; ranges past
+/// the last step are clipped, overlapping or empty ones dropped, each with a warning, and gaps are segmented.</para>
+/// </remarks>
+public sealed class StageSegmenter
+{
+    private readonly TreeOptions _options;
+
+    public StageSegmenter(TreeOptions options)
+    {
+        _options = options;
+    }
+
+    /// <summary>Fills <see cref="Run.Stages"/> for a classified run whose signals are known.</summary>
+    public void Segment(Run run) => Segment(run, new StepClassifier(_options).ClassifyWithFacts(run));
+
+    internal void Segment(Run run, CallFacts[][] facts)
+    {
+        run.Stages = [];
+        var n = run.Steps.Count;
+        if (n == 0) return;
+
+        var context = new Context(run, facts);
+        var ranges = UsableShippedRanges(run, n);
+        var stages = new List<Stage>();
+        var next = 1;
+        foreach (var shipped in ranges)
+        {
+            if (shipped.FirstStep > next) stages.AddRange(SegmentRange(context, next, shipped.FirstStep - 1));
+            var stage = new Stage { FirstStep = shipped.FirstStep, LastStep = shipped.LastStep, FromSource = true };
+            var phase = context.DominantPhase(stage.FirstStep, stage.LastStep);
+            stage.Kind = phase;
+            stage.Title = context.Title(stage.FirstStep, stage.LastStep, phase);
+            stages.Add(stage);
+            next = shipped.LastStep + 1;
+        }
+        if (next <= n) stages.AddRange(SegmentRange(context, next, n));
+
+        for (var i = 0; i < stages.Count; i++) stages[i].Id = i + 1;
+        run.Stages = stages;
+    }
+
+    // ---------------- shipped ranges ----------------
+
+    /// <summary>The shipped ranges that fit (sorted, clipped to 1..n, no overlap), with warnings for what was changed or dropped.</summary>
+    private List<Stage> UsableShippedRanges(Run run, int n)
+    {
+        var shipped = run.ShippedStages;
+        if (shipped.Count == 0) return [];
+
+        var clipped = new List<string>();
+        var dropped = new List<string>();
+        var kept = new List<Stage>();
+
+        if (shipped.Count == 1 && shipped[0].FirstStep <= 1 && shipped[0].LastStep >= n && n > _options.MaxStageSteps)
+        {
+            // CodeTracer writes one "full" range when it has no segmentation; it says nothing about sub-goals.
+            run.Warnings.Add(new ImportWarning
+            {
+                Code = "stage-ranges-dropped",
+                Message = $"the shipped stage ranges are a single range over all {n} steps, which carries no segmentation; stages were segmented instead",
+            });
+            return [];
+        }
+
+        foreach (var range in shipped.OrderBy(r => r.FirstStep).ThenBy(r => r.LastStep))
+        {
+            var label = $"stage {range.Id} (steps {range.FirstStep}\u2013{range.LastStep})";
+            if (range.LastStep < range.FirstStep)
+            {
+                dropped.Add($"{label}: ends before it starts");
+                continue;
+            }
+            if (range.FirstStep > n)
+            {
+                dropped.Add($"{label}: starts after the last step ({n})");
+                continue;
+            }
+            if (range.LastStep < 1)
+            {
+                dropped.Add($"{label}: ends before step 1");
+                continue;
+            }
+            var first = Math.Max(1, range.FirstStep);
+            var last = Math.Min(n, range.LastStep);
+            var previousLast = kept.Count > 0 ? kept[^1].LastStep : 0;
+            if (first <= previousLast) first = previousLast + 1;
+            if (first > last)
+            {
+                dropped.Add($"{label}: lies inside the stage before it");
+                continue;
+            }
+            if (first != range.FirstStep || last != range.LastStep)
+            {
+                var why = range.LastStep > n ? $"the run has {n} steps" : range.FirstStep < 1 ? "steps start at 1" : "it overlapped the stage before it";
+                clipped.Add($"{label} to {first}\u2013{last} ({why})");
+            }
+            kept.Add(new Stage { Id = range.Id, FirstStep = first, LastStep = last, FromSource = true });
+        }
+
+        if (clipped.Count > 0)
+        {
+            run.Warnings.Add(new ImportWarning
+            {
+                Code = "stage-range-clipped",
+                Message = $"{clipped.Count} shipped stage range(s) clipped: {Summarize(clipped)}",
+            });
+        }
+        if (dropped.Count > 0)
+        {
+            var gaps = kept.Count == 0 ? "all stages were segmented instead" : "the steps they covered were segmented instead";
+            run.Warnings.Add(new ImportWarning
+            {
+                Code = "stage-ranges-dropped",
+                Message = $"{dropped.Count} shipped stage range(s) dropped: {Summarize(dropped)}; {gaps}",
+            });
+        }
+        return kept;
+    }
+
+    private static string Summarize(List<string> items) =>
+        items.Count <= 5 ? string.Join("; ", items) : string.Join("; ", items.Take(5)) + $"; and {items.Count - 5} more";
+
+    // ---------------- segmentation ----------------
+
+    private List<Stage> SegmentRange(Context context, int firstStep, int lastStep)
+    {
+        var count = lastStep - firstStep + 1;
+        var phases = new StageKind[count];
+        for (var i = 0; i < count; i++) phases[i] = context.Phase(firstStep + i);
+
+        AttachThinking(phases);
+        AbsorbSandwiches(phases, context, firstStep);
+
+        // Runs of one phase.
+        var segments = new List<Piece>();
+        var start = 0;
+        for (var i = 1; i <= count; i++)
+        {
+            if (i == count || phases[i] != phases[start])
+            {
+                segments.Add(new Piece(firstStep + start, firstStep + i - 1, phases[start]));
+                start = i;
+            }
+        }
+
+        segments = SplitLong(segments, context);
+        segments = MergeTiny(segments, count);
+
+        return segments.Select(s => new Stage
+        {
+            FirstStep = s.First,
+            LastStep = s.Last,
+            Kind = s.Kind,
+            Title = context.Title(s.First, s.Last, s.Kind),
+        }).ToList();
+    }
+
+    /// <summary>Thinking and talking steps belong to the stage they lead into (or, at the end, the one they close).</summary>
+    private static void AttachThinking(StageKind[] phases)
+    {
+        var next = StageKind.Other;
+        for (var i = phases.Length - 1; i >= 0; i--)
+        {
+            if (phases[i] == StageKind.Other) phases[i] = next;
+            else next = phases[i];
+        }
+        var previous = StageKind.Other;
+        for (var i = 0; i < phases.Length; i++)
+        {
+            if (phases[i] == StageKind.Other) phases[i] = previous;
+            else previous = phases[i];
+        }
+    }
+
+    /// <summary>A short look at files (one or two explore steps) inside an edit or verify stretch stays in that stretch.</summary>
+    private static void AbsorbSandwiches(StageKind[] phases, Context context, int firstStep)
+    {
+        var i = 0;
+        while (i < phases.Length)
+        {
+            if (phases[i] != StageKind.Explore)
+            {
+                i++;
+                continue;
+            }
+            var j = i;
+            while (j < phases.Length && phases[j] == StageKind.Explore) j++;
+            var length = j - i;
+            var before = i > 0 ? phases[i - 1] : StageKind.Other;
+            var after = j < phases.Length ? phases[j] : StageKind.Other;
+            if (length <= 2 && before == after && before is StageKind.Edit or StageKind.Verify or StageKind.Reproduce)
+            {
+                for (var k = i; k < j; k++) phases[k] = before;
+            }
+            else if (length <= 2 && before == StageKind.Edit && context.ReadsWhatWasJustEdited(firstStep + i, firstStep + j - 1))
+            {
+                // Viewing the file just edited is checking the edit.
+                for (var k = i; k < j; k++) phases[k] = StageKind.Edit;
+            }
+            i = j;
+        }
+    }
+
+    private sealed record Piece(int First, int Last, StageKind Kind)
+    {
+        public int Length => Last - First + 1;
+    }
+
+    /// <summary>Splits stretches longer than the maximum, preferring cuts after a test run or where the file in focus changes.</summary>
+    private List<Piece> SplitLong(List<Piece> segments, Context context)
+    {
+        var result = new List<Piece>();
+        var target = _options.TargetStageSteps;
+        var max = _options.MaxStageSteps;
+        var min = Math.Max(2, target / 2);
+        foreach (var segment in segments)
+        {
+            var first = segment.First;
+            while (segment.Last - first + 1 > max)
+            {
+                var remaining = segment.Last - first + 1;
+                var bestCut = -1;
+                var bestScore = double.MaxValue;
+                // A cut at b puts steps first..b-1 in one stage; leave at least `min` steps on both sides.
+                for (var b = first + min; b <= first + max && b <= segment.Last - min + 1; b++)
+                {
+                    var length = b - first;
+                    var score = Math.Abs(length - target);
+                    if (context.IsTestStep(b - 1)) score -= 3;
+                    else if (context.FocusChanges(b - 1, b)) score -= 2;
+                    if (score < bestScore)
+                    {
+                        bestScore = score;
+                        bestCut = b;
+                    }
+                }
+                if (bestCut < 0) bestCut = first + Math.Min(target, remaining - 1);
+                result.Add(segment with { First = first, Last = bestCut - 1 });
+                first = bestCut;
+            }
+            result.Add(segment with { First = first });
+        }
+        return result;
+    }
+
+    /// <summary>Merges neighbouring tiny stages until stages average the minimum length, never past the maximum.</summary>
+    private List<Piece> MergeTiny(List<Piece> segments, int steps)
+    {
+        var minAverage = _options.MinAverageStageSteps;
+        if (steps < 2 * minAverage) return segments;
+        var allowed = (int)Math.Ceiling(steps / (double)minAverage);
+        var list = new List<Piece>(segments);
+        while (list.Count > allowed)
+        {
+            var best = -1;
+            var bestScore = int.MaxValue;
+            for (var i = 0; i + 1 < list.Count; i++)
+            {
+                var a = list[i];
+                var b = list[i + 1];
+                if (a.Length + b.Length > _options.MaxStageSteps) continue;
+                if ((a.Kind == StageKind.Submit) != (b.Kind == StageKind.Submit) && Math.Min(a.Length, b.Length) > 1) continue;
+                var score = a.Length + b.Length + (Compatible(a.Kind, b.Kind) ? 0 : 3);
+                if (score < bestScore)
+                {
+                    bestScore = score;
+                    best = i;
+                }
+            }
+            if (best < 0) break;
+            var left = list[best];
+            var right = list[best + 1];
+            var kind = MergedKind(left, right);
+            list[best] = new Piece(left.First, right.Last, kind);
+            list.RemoveAt(best + 1);
+        }
+        return list;
+    }
+
+    private static bool Compatible(StageKind a, StageKind b) => (a, b) switch
+    {
+        (StageKind.Edit, StageKind.Verify) or (StageKind.Verify, StageKind.Edit) => true,
+        (StageKind.Explore, StageKind.Reproduce) or (StageKind.Reproduce, StageKind.Explore) => true,
+        (StageKind.Setup, StageKind.Explore) or (StageKind.Explore, StageKind.Setup) => true,
+        (StageKind.Explore, StageKind.Edit) => true,
+        _ => a == b,
+    };
+
+    private static StageKind MergedKind(Piece a, Piece b)
+    {
+        if (a.Kind == b.Kind) return a.Kind;
+        if (a.Kind == StageKind.Submit || b.Kind == StageKind.Submit) return StageKind.Submit;
+        if (a.Length != b.Length) return a.Length > b.Length ? a.Kind : b.Kind;
+        return Rank(a.Kind) >= Rank(b.Kind) ? a.Kind : b.Kind;
+    }
+
+    private static int Rank(StageKind kind) => kind switch
+    {
+        StageKind.Edit => 6,
+        StageKind.Verify => 5,
+        StageKind.Reproduce => 4,
+        StageKind.Setup => 3,
+        StageKind.Explore => 2,
+        StageKind.Submit => 1,
+        _ => 0,
+    };
+
+    // ---------------- what each step did ----------------
+
+    /// <summary>Per-run facts the phases and titles are read from.</summary>
+    private sealed class Context
+    {
+        private readonly Run _run;
+        private readonly CallFacts[][] _facts;
+        private readonly HashSet<string> _scratch = new(StringComparer.Ordinal);
+        private readonly int _firstRealEdit;
+        private readonly bool _repositoryTask;
+
+        public Context(Run run, CallFacts[][] facts)
+        {
+            _run = run;
+            _facts = facts;
+            _repositoryTask = run.Framework is Frameworks.SweAgent or Frameworks.MiniSweAgent or Frameworks.OpenHands;
+
+            // Files the agent wrote and later ran, or named like a reproduction, are scratch scripts: writing them is
+            // reproducing or verifying, not changing the code under repair.
+            var executed = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var calls in facts)
+            {
+                foreach (var call in calls)
+                {
+                    foreach (var e in call.Executes) executed.Add(ShellCommandClassifier.Base(e));
+                }
+            }
+            foreach (var calls in facts)
+            {
+                foreach (var call in calls)
+                {
+                    if (call.Kind is not (StepKind.Create or StepKind.Edit)) continue;
+                    foreach (var w in call.Writes)
+                    {
+                        var name = ShellCommandClassifier.Base(w);
+                        if (IsScratchName(w) || (executed.Contains(name) && IsScratchLocation(w) && LooksLikeTestOrScript(name))) _scratch.Add(name);
+                    }
+                }
+            }
+
+            _firstRealEdit = int.MaxValue;
+            for (var s = 0; s < run.Steps.Count; s++)
+            {
+                if (IsRealEdit(s))
+                {
+                    _firstRealEdit = s;
+                    break;
+                }
+            }
+        }
+
+        private static bool IsScratchName(string path)
+        {
+            var stem = Path.GetFileNameWithoutExtension(ShellCommandClassifier.Base(path)).ToLowerInvariant();
+            return stem.Contains("repro", StringComparison.Ordinal) || stem.Contains("debug", StringComparison.Ordinal)
+                || stem.StartsWith("check_", StringComparison.Ordinal) || stem.StartsWith("verify", StringComparison.Ordinal)
+                || stem.StartsWith("validate", StringComparison.Ordinal) || stem.Contains("sanity", StringComparison.Ordinal)
+                || stem.StartsWith("demo", StringComparison.Ordinal) || stem.Contains("scratch", StringComparison.Ordinal)
+                || stem.StartsWith("try_", StringComparison.Ordinal) || stem.StartsWith("bug", StringComparison.Ordinal)
+                || stem.Contains("issue", StringComparison.Ordinal) || stem is "mre" or "minimal" or "tmp" or "temp" or "t" or "x" or "foo";
+        }
+
+        private static bool IsScratchLocation(string path)
+        {
+            var dir = Path.GetDirectoryName(path.Replace('\\', '/'))?.Replace('\\', '/') ?? "";
+            var parent = ShellCommandClassifier.Base(dir.TrimEnd('/'));
+            return parent is not ("tests" or "test" or "testing" or "spec" or "__tests__" or "t");
+        }
+
+        private static bool LooksLikeTestOrScript(string name) =>
+            ShellCommandClassifier.IsTestScriptName(name) || name.EndsWith(".py", StringComparison.Ordinal) && name.Contains("test", StringComparison.OrdinalIgnoreCase);
+
+        private bool IsScratch(string path) => _scratch.Contains(ShellCommandClassifier.Base(path));
+
+        /// <summary>A step that edits or creates something other than a scratch script.</summary>
+        private bool IsRealEdit(int s)
+        {
+            foreach (var call in _facts[s])
+            {
+                if (call.Effect != StepEffect.Change || call.Kind is not (StepKind.Edit or StepKind.Create)) continue;
+                if (call.Writes.Count == 0 || call.Writes.Any(w => !IsScratch(w))) return true;
+            }
+            return false;
+        }
+
+        private bool OnlyTouchesScratch(int s) =>
+            _facts[s].Where(c => c.Effect == StepEffect.Change).All(c => c.Writes.Count > 0 && c.Writes.All(IsScratch));
+
+        /// <summary>The phase of step <paramref name="stepId"/> (1-based).</summary>
+        public StageKind Phase(int stepId)
+        {
+            var s = stepId - 1;
+            var step = _run.Steps[s];
+            var beforeEdit = s < _firstRealEdit;
+            switch (step.Kind)
+            {
+                case StepKind.Submit:
+                    return StageKind.Submit;
+                case StepKind.Install:
+                    return StageKind.Setup;
+                case StepKind.Test:
+                    return beforeEdit ? StageKind.Reproduce : StageKind.Verify;
+                case StepKind.Run:
+                    if (step.Effect == StepEffect.Change && !_facts[s].Any(f => f.Executes.Count > 0)) return beforeEdit ? StageKind.Setup : StageKind.Verify;
+                    if (!beforeEdit) return StageKind.Verify;
+                    return _facts[s].Any(f => f.Executes.Count > 0) ? StageKind.Reproduce : StageKind.Explore;
+                case StepKind.Edit or StepKind.Create:
+                    if (step.Effect == StepEffect.Change && OnlyTouchesScratch(s))
+                    {
+                        if (IsCleanupBeforeSubmit(s)) return StageKind.Submit;
+                        return beforeEdit ? StageKind.Reproduce : StageKind.Verify;
+                    }
+                    return beforeEdit && step.Effect == StepEffect.Change && _facts[s].All(f => f.Kind != StepKind.Edit && f.Writes.All(IsDirectoryLike)) ? StageKind.Setup : StageKind.Edit;
+                case StepKind.Git:
+                    if (step.Effect == StepEffect.Change) return beforeEdit ? StageKind.Setup : StageKind.Edit;
+                    return beforeEdit ? StageKind.Explore : StageKind.Verify;
+                case StepKind.Read or StepKind.Search or StepKind.Unknown:
+                    return StageKind.Explore;
+                default:
+                    return StageKind.Other;
+            }
+        }
+
+        private static bool IsDirectoryLike(string path) => !Path.HasExtension(path) && !path.Contains('.', StringComparison.Ordinal);
+
+        /// <summary>Removing scratch scripts right before submitting is part of submitting.</summary>
+        private bool IsCleanupBeforeSubmit(int s)
+        {
+            for (var k = s + 1; k < _run.Steps.Count; k++)
+            {
+                var kind = _run.Steps[k].Kind;
+                if (kind == StepKind.Submit) return true;
+                if (kind is StepKind.Think or StepKind.Message) continue;
+                if (kind is StepKind.Edit or StepKind.Create or StepKind.Git && OnlyTouchesScratch(k)) continue;
+                if (kind == StepKind.Git && _run.Steps[k].Effect == StepEffect.Explore) continue;
+                return false;
+            }
+            return false;
+        }
+
+        public bool IsTestStep(int stepId) => _run.Steps[stepId - 1].Kind == StepKind.Test;
+
+        /// <summary>True when the file a step works on differs from the one the step before worked on.</summary>
+        public bool FocusChanges(int previousStepId, int stepId)
+        {
+            var a = Focus(previousStepId - 1);
+            var b = Focus(stepId - 1);
+            return a is not null && b is not null && !string.Equals(a, b, StringComparison.Ordinal);
+        }
+
+        private string? Focus(int s)
+        {
+            foreach (var call in _facts[s])
+            {
+                var file = call.Writes.FirstOrDefault() ?? call.Reads.FirstOrDefault() ?? call.Executes.FirstOrDefault();
+                if (file is not null) return ShellCommandClassifier.Base(file);
+            }
+            return null;
+        }
+
+        public bool ReadsWhatWasJustEdited(int firstStepId, int lastStepId)
+        {
+            var previous = firstStepId - 2;
+            if (previous < 0) return false;
+            var edited = _facts[previous].SelectMany(f => f.Writes).ToList();
+            if (edited.Count == 0) return false;
+            for (var s = firstStepId - 1; s <= lastStepId - 1; s++)
+            {
+                var reads = _facts[s].SelectMany(f => f.Reads).ToList();
+                if (reads.Count == 0 || !reads.All(r => edited.Any(e => SignalDetector.SamePath(e, r)))) return false;
+            }
+            return true;
+        }
+
+        /// <summary>The phase most steps of a range have (used to give shipped ranges a kind).</summary>
+        public StageKind DominantPhase(int first, int last)
+        {
+            var counts = new Dictionary<StageKind, int>();
+            for (var id = first; id <= last; id++)
+            {
+                var phase = Phase(id);
+                if (phase == StageKind.Other) continue;
+                counts[phase] = counts.GetValueOrDefault(phase) + 1;
+            }
+            if (counts.Count == 0) return StageKind.Other;
+            return counts.OrderByDescending(kv => kv.Value).ThenByDescending(kv => Rank(kv.Key)).First().Key;
+        }
+
+        // ---------------- titles ----------------
+
+        public string Title(int first, int last, StageKind kind)
+        {
+            var title = kind switch
+            {
+                StageKind.Submit => SubmitTitle(first, last),
+                StageKind.Setup => SetupTitle(first, last),
+                StageKind.Explore => ExploreTitle(first, last),
+                StageKind.Reproduce => ReproduceTitle(first, last),
+                StageKind.Edit => EditTitle(first, last),
+                StageKind.Verify => VerifyTitle(first, last),
+                _ => OtherTitle(first, last),
+            };
+            return title.Length <= 60 ? title : string.Concat(title.AsSpan(0, 59), "\u2026");
+        }
+
+        private IEnumerable<int> Indexes(int first, int last) => Enumerable.Range(first - 1, last - first + 1);
+
+        private string SubmitTitle(int first, int last) =>
+            Indexes(first, last).Any(s => _run.Steps[s].Kind is StepKind.Edit or StepKind.Create && OnlyTouchesScratch(s)) ? "Clean up and submit" : "Submit";
+
+        private string SetupTitle(int first, int last)
+        {
+            if (Indexes(first, last).Any(s => _run.Steps[s].Kind == StepKind.Install)) return "Install dependencies";
+            if (Indexes(first, last).Any(s => _run.Steps[s].Kind == StepKind.Run && _run.Steps[s].Effect == StepEffect.Change)) return "Build the project";
+            return "Set up the environment";
+        }
+
+        private string ExploreTitle(int first, int last)
+        {
+            var reads = new List<string>();
+            var listing = 0;
+            var steps = 0;
+            foreach (var s in Indexes(first, last))
+            {
+                if (_run.Steps[s].Kind is StepKind.Think or StepKind.Message) continue;
+                steps++;
+                var stepReads = _facts[s].SelectMany(f => f.Reads).Distinct(StringComparer.Ordinal).ToList();
+                reads.AddRange(stepReads);
+                if (stepReads.Count == 0 && _run.Steps[s].Kind == StepKind.Search) listing++;
+            }
+            var top = reads.GroupBy(r => r, StringComparer.Ordinal).OrderByDescending(g => g.Count()).FirstOrDefault();
+            if (top is not null && steps > 0 && top.Count() * 2 >= steps && reads.Distinct(StringComparer.Ordinal).Count() <= 2)
+            {
+                return "Read " + ShortPath(top.Key);
+            }
+            var isFirst = first == 1 || Indexes(1, first - 1).All(s => _run.Steps[s].Kind is StepKind.Think or StepKind.Message);
+            if (isFirst || listing * 2 >= steps) return _repositoryTask ? "Explore repository" : "Explore the environment";
+            var dir = CommonDirectory(reads);
+            if (dir is not null) return "Explore " + dir;
+            if (reads.Count > 0) return "Read " + string.Join(", ", reads.Distinct(StringComparer.Ordinal).Take(2).Select(ShortPath));
+            return _repositoryTask ? "Explore code" : "Explore the environment";
+        }
+
+        private string ReproduceTitle(int first, int last)
+        {
+            var indexes = Indexes(first, last).ToList();
+            var tests = LastTestSignal(indexes);
+            var runsScratch = indexes.Any(s => _facts[s].Any(f => f.Executes.Any(IsScratch) || f.Writes.Any(IsScratch)));
+            if (runsScratch) return "Reproduce the issue";
+            if (tests is not null || indexes.Any(s => _run.Steps[s].Kind == StepKind.Test)) return TestsTitle(tests);
+            return RunTitle(indexes);
+        }
+
+        private string EditTitle(int first, int last)
+        {
+            var indexes = Indexes(first, last).ToList();
+            var written = new List<string>();
+            var allCreates = true;
+            foreach (var s in indexes)
+            {
+                foreach (var call in _facts[s])
+                {
+                    if (call.Effect != StepEffect.Change || call.Kind is not (StepKind.Edit or StepKind.Create or StepKind.Git)) continue;
+                    if (call.Kind != StepKind.Create) allCreates = false;
+                    written.AddRange(call.Writes.Where(w => !IsScratch(w)));
+                }
+            }
+            var files = written.Where(w => !IsDirectoryLike(w) || written.All(IsDirectoryLike)).Select(ShortPath).Distinct(StringComparer.Ordinal).ToList();
+            var verb = allCreates && files.Count > 0 ? "Create" : "Edit";
+            var title = files.Count switch
+            {
+                0 => "Edit files",
+                1 => $"{verb} {files[0]}",
+                2 => $"{verb} {files[0]}, {files[1]}",
+                _ => $"{verb} {files[0]} and {files.Count - 1} more files",
+            };
+            var tests = LastTestSignal(indexes);
+            if (tests is not null) title += "; tests: " + ShortTestResult(tests);
+            return title;
+        }
+
+        private string VerifyTitle(int first, int last)
+        {
+            var indexes = Indexes(first, last).ToList();
+            var tests = LastTestSignal(indexes);
+            if (tests is not null || indexes.Any(s => _run.Steps[s].Kind == StepKind.Test)) return TestsTitle(tests);
+            if (indexes.Any(s => _facts[s].Any(f => f.Executes.Any(IsScratch))))
+            {
+                return _repositoryTask ? "Verify the fix" + ErrorSuffix(indexes) : RunTitle(indexes);
+            }
+            if (indexes.All(s => _run.Steps[s].Kind is StepKind.Git or StepKind.Read or StepKind.Search or StepKind.Think or StepKind.Message)
+                && indexes.Any(s => _run.Steps[s].Kind == StepKind.Git))
+            {
+                return "Review changes";
+            }
+            return RunTitle(indexes);
+        }
+
+        private string OtherTitle(int first, int last) =>
+            Indexes(first, last).All(s => _run.Steps[s].Kind == StepKind.Think) ? "Plan" : "Discuss";
+
+        private string RunTitle(List<int> indexes)
+        {
+            string? program = null;
+            foreach (var s in indexes)
+            {
+                if (_run.Steps[s].Kind is not (StepKind.Run or StepKind.Test)) continue;
+                program = _facts[s].SelectMany(f => f.Executes).Select(ShellCommandClassifier.Base).FirstOrDefault()
+                    ?? ProgramName(_run.Steps[s]);
+                if (program is not null) break;
+            }
+            var build = indexes.Any(s => _run.Steps[s].Kind == StepKind.Run && _run.Steps[s].Effect == StepEffect.Change)
+                && !indexes.Any(s => _facts[s].Any(f => f.Executes.Count > 0));
+            var title = build ? "Build" + (program is null ? "" : " with " + program) : program is null ? "Run commands" : "Run " + program;
+            return title + ErrorSuffix(indexes);
+        }
+
+        private static string? ProgramName(Step step)
+        {
+            var command = step.ToolCalls.FirstOrDefault(c => c.Kind is StepKind.Run or StepKind.Test)?.Command;
+            if (string.IsNullOrWhiteSpace(command)) return null;
+            var script = ShellCommandReader.Read(command, 4096);
+            var words = script.Commands.FirstOrDefault(c => c.Words.Count > 0 && c.Name is not ("cd" or "export" or "source" or "sleep"))?.Words;
+            if (words is null) return null;
+            var i = 0;
+            while (i < words.Count && (words[i].Contains('=') || words[i] is "sudo" or "timeout" or "time" or "env") || i < words.Count && i > 0 && words[i - 1] == "timeout") i++;
+            if (i >= words.Count) return null;
+            var name = ShellCommandClassifier.Base(words[i]);
+            return name.Length is > 0 and <= 30 ? name : null;
+        }
+
+        private string ErrorSuffix(List<int> indexes)
+        {
+            var last = indexes.LastOrDefault(s => _run.Steps[s].Kind is StepKind.Run or StepKind.Test, -1);
+            if (last < 0) return "";
+            return _run.Steps[last].Signals.Any(x => x.Kind is SignalKind.ErrorExit or SignalKind.ErrorText or SignalKind.Timeout) ? ": error" : "";
+        }
+
+        private Signal? LastTestSignal(List<int> indexes)
+        {
+            for (var k = indexes.Count - 1; k >= 0; k--)
+            {
+                var signal = _run.Steps[indexes[k]].Signals.LastOrDefault(x => x.Kind is SignalKind.TestsFailed or SignalKind.TestsPassed);
+                if (signal is not null) return signal;
+            }
+            return null;
+        }
+
+        private static string TestsTitle(Signal? tests) => tests is null ? "Run tests" : "Run tests: " + ShortTestResult(tests);
+
+        private static string ShortTestResult(Signal tests)
+        {
+            var counts = tests.Tests;
+            if (counts is null) return tests.Message;
+            if (tests.Kind == SignalKind.TestsFailed)
+            {
+                if (counts.Failed > 0) return $"{counts.Failed} failed";
+                if (counts.Errors > 0) return counts.Errors == 1 ? "1 error" : $"{counts.Errors} errors";
+                return "failed";
+            }
+            return counts.Passed > 0 ? $"{counts.Passed} passed" : "passed";
+        }
+
+        /// <summary>The last two segments of a path (<c>/testbed/django/db/models.py</c> → <c>db/models.py</c>).</summary>
+        internal static string ShortPath(string path)
+        {
+            var p = path.Replace('\\', '/').TrimEnd('/');
+            var parts = p.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            var shortPath = parts.Length switch
+            {
+                0 => p,
+                1 => parts[0],
+                _ => parts[^2] + "/" + parts[^1],
+            };
+            if (parts.Length == 2 && !p.StartsWith('/')) shortPath = p;
+            return shortPath.Length <= 40 ? shortPath : parts[^1];
+        }
+
+        private static string? CommonDirectory(List<string> paths)
+        {
+            var dirs = paths.Select(p => Path.GetDirectoryName(p.Replace('\\', '/'))?.Replace('\\', '/'))
+                .Where(d => !string.IsNullOrEmpty(d)).ToList();
+            if (dirs.Count < 2) return null;
+            var top = dirs.GroupBy(d => d, StringComparer.Ordinal).OrderByDescending(g => g.Count()).First();
+            return top.Count() * 2 >= dirs.Count ? ShortPath(top.Key!) : null;
+        }
+    }
+}
