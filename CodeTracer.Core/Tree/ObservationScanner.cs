@@ -321,13 +321,17 @@ internal sealed class ObservationScanner
         if (t.StartsWith("E: ", StringComparison.Ordinal)) return "package manager error";
         if (t.Contains("Cannot find module", StringComparison.Ordinal) || t.Contains("cannot find module", StringComparison.Ordinal)) return "missing module";
         if (t.StartsWith("FAILED ", StringComparison.Ordinal) || t.StartsWith("FAILED:", StringComparison.Ordinal) || t.StartsWith("FAILED (", StringComparison.Ordinal)) return "failing test";
-        if (t.StartsWith("ERROR", StringComparison.Ordinal) || t.StartsWith("[ERROR]", StringComparison.Ordinal)) return "error";
+        if (StartsWithWord(t, "ERROR") || t.StartsWith("[ERROR]", StringComparison.Ordinal)) return "error";
         if (IsCompilerError(t)) return "compiler error";
         if (t.Contains("syntax error", StringComparison.OrdinalIgnoreCase)) return "syntax error";
         if (LooksLikeExceptionLine(t)) return ExceptionCategory(t.ToString());
         if (t.StartsWith("Error:", StringComparison.Ordinal) || t.StartsWith("error:", StringComparison.Ordinal)) return "error";
         return null;
     }
+
+    /// <summary>"ERROR: x" or "ERROR tests/a.py", not "ERRORS_ARE_FINE".</summary>
+    private static bool StartsWithWord(ReadOnlySpan<char> t, string word) =>
+        t.StartsWith(word, StringComparison.Ordinal) && (t.Length == word.Length || !(char.IsLetterOrDigit(t[word.Length]) || t[word.Length] == '_'));
 
     private static bool IsTimeoutLine(ReadOnlySpan<char> t)
     {
@@ -344,7 +348,7 @@ internal sealed class ObservationScanner
     {
         // "x.c:3:5: error: ...", "error: ...", "error[E0425]: ...", "x.java:12: error: ...", "x.cs(3,5): error CS1002: ..."
         if (t.StartsWith("error:", StringComparison.Ordinal) || t.StartsWith("error[", StringComparison.Ordinal)) return true;
-        if (t.Contains(": error:", StringComparison.Ordinal) || t.Contains(": fatal error:", StringComparison.Ordinal)) return true;
+        if (t.Contains(": error:", StringComparison.Ordinal) || t.Contains(": error[", StringComparison.Ordinal) || t.Contains(": fatal error:", StringComparison.Ordinal)) return true;
         var i = t.IndexOf("): error ", StringComparison.Ordinal);
         return i > 0;
     }
