@@ -259,10 +259,15 @@ public sealed class StageSegmenter
         return result;
     }
 
-    /// <summary>Merges neighbouring tiny stages until stages average the minimum length, never past the maximum.</summary>
+    /// <summary>
+    /// While stages average fewer steps than the minimum, merges one-step stages into a neighbour (preferring a
+    /// compatible one: an edit with the run that checks it, a look around with the reproduction it leads to), never
+    /// past the maximum length. Stages of two or more steps are left alone: they are a sub-goal a person would name.
+    /// </summary>
     private List<Piece> MergeTiny(List<Piece> segments, int steps)
     {
         var minAverage = _options.MinAverageStageSteps;
+        // Short runs keep their fine stages: a 5-step run may well have 4 sub-goals.
         if (steps < 2 * minAverage) return segments;
         var allowed = (int)Math.Ceiling(steps / (double)minAverage);
         var list = new List<Piece>(segments);
@@ -274,6 +279,7 @@ public sealed class StageSegmenter
             {
                 var a = list[i];
                 var b = list[i + 1];
+                if (a.Length > 1 && b.Length > 1) continue;
                 if (a.Length + b.Length > _options.MaxStageSteps) continue;
                 if ((a.Kind == StageKind.Submit) != (b.Kind == StageKind.Submit) && Math.Min(a.Length, b.Length) > 1) continue;
                 var score = a.Length + b.Length + (Compatible(a.Kind, b.Kind) ? 0 : 3);
@@ -299,6 +305,7 @@ public sealed class StageSegmenter
         (StageKind.Explore, StageKind.Reproduce) or (StageKind.Reproduce, StageKind.Explore) => true,
         (StageKind.Setup, StageKind.Explore) or (StageKind.Explore, StageKind.Setup) => true,
         (StageKind.Explore, StageKind.Edit) => true,
+        (StageKind.Reproduce, StageKind.Edit) or (StageKind.Verify, StageKind.Explore) or (StageKind.Explore, StageKind.Verify) => true,
         _ => a == b,
     };
 
@@ -380,7 +387,7 @@ public sealed class StageSegmenter
                 || stem.StartsWith("validate", StringComparison.Ordinal) || stem.Contains("sanity", StringComparison.Ordinal)
                 || stem.StartsWith("demo", StringComparison.Ordinal) || stem.Contains("scratch", StringComparison.Ordinal)
                 || stem.StartsWith("try_", StringComparison.Ordinal) || stem.StartsWith("bug", StringComparison.Ordinal)
-                || stem.Contains("issue", StringComparison.Ordinal) || stem is "mre" or "minimal" or "tmp" or "temp" or "t" or "x" or "foo";
+                || stem.Contains("issue", StringComparison.Ordinal) || stem is "mre" or "minimal" or "tmp" or "temp";
         }
 
         private static bool IsScratchLocation(string path)

@@ -32,8 +32,8 @@ public sealed class TreeOptions
     public int MaxStageSteps { get; set; } = 15;
 
     /// <summary>
-    /// Runs longer than this get at least three steps per stage on average: tiny neighbouring stages are merged
-    /// so that an edit-run-edit-run loop does not become one stage per step.
+    /// Average stage length below which one-step stages are merged into a neighbour, so that an edit-run-edit-run
+    /// loop does not become one stage per step. Runs shorter than twice this keep their stages as they are.
     /// </summary>
     public int MinAverageStageSteps { get; set; } = 3;
 
