@@ -46,6 +46,9 @@ internal sealed class CallFacts
     /// <summary>The call threw away every uncommitted change (<c>git stash</c>, <c>git reset --hard</c>, <c>git checkout .</c>).</summary>
     public bool RevertsAll { get; set; }
 
+    /// <summary>The harness rejected the turn (mini-SWE-agent's <c>format_error</c>): nothing ran.</summary>
+    public bool IsFormatError { get; set; }
+
     /// <summary>The call committed (<c>git commit</c>): later reverts go back to this point, not before it.</summary>
     public bool Commits { get; set; }
 

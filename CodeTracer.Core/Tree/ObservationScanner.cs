@@ -375,6 +375,7 @@ internal sealed class ObservationScanner
         var dot = name.LastIndexOf('.');
         if (dot >= 0) name = name[(dot + 1)..];
         if (name.Length is 0 or > 60 || name.Contains(' ')) return "Python exception";
+        if (name == "Error") return "error";
         return name is "ModuleNotFoundError" or "ImportError" ? "missing module" : name;
     }
 

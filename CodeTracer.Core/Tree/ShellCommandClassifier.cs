@@ -602,7 +602,7 @@ internal sealed class ShellCommandClassifier
 
         // A program or script run by path, or any other command: run.
         facts.Is(StepKind.Run, _isWriterScript(name) ? StepEffect.Change : StepEffect.Explore);
-        if (name.Contains('/') || name.Contains('.')) facts.Executes.Add(name);
+        if (name.Contains('/') || IsScriptFile(name)) facts.Executes.Add(name);
     }
 
     /// <summary><c>-i</c>, <c>-pi</c>, <c>-i.bak</c>: a cluster of single-letter switches that includes in-place editing.</summary>
@@ -616,6 +616,18 @@ internal sealed class ShellCommandClassifier
             if (!char.IsAsciiLetterLower(word[k])) return false;
         }
         return true;
+    }
+
+    private static readonly HashSet<string> s_scriptExtensions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ".py", ".sh", ".bash", ".js", ".mjs", ".cjs", ".ts", ".rb", ".pl", ".php", ".lua", ".r", ".jl", ".exe", ".jar", ".bin", ".out", ".run", ".AppImage",
+    };
+
+    /// <summary>A word that names a script or binary file (<c>run.sh</c>, <c>a.out</c>), not a typo such as <c>find.</c>.</summary>
+    private static bool IsScriptFile(string name)
+    {
+        var extension = Path.GetExtension(name);
+        return extension.Length > 1 && s_scriptExtensions.Contains(extension);
     }
 
     private static bool LooksLikeSourceFile(string word) =>

@@ -74,9 +74,10 @@ public sealed class SignalDetector
             var parseTests = call.Kind is StepKind.Test or StepKind.Run || (call.Kind == StepKind.Unknown);
             var scan = _scanner.Scan(call.Observation, mode, parseTests);
 
-            if (scan.FormatError is { } format)
+            if (scan.FormatError is { } format || fact.IsFormatError)
             {
-                signals.Add(Make(SignalKind.FormatError, "the harness could not parse the agent's response", c, format));
+                signals.Add(Make(SignalKind.FormatError, "the harness could not parse the agent's response", c, scan.FormatError ?? scan.FirstLine));
+                if (fact.IsFormatError) continue;
             }
 
             var tests = scan.Tests;
@@ -188,14 +189,14 @@ public sealed class SignalDetector
             {
                 if (seen.TryGetValue(key, out var prior))
                 {
-                    // Re-running a command after something changed is verification, not a loop; re-doing a change is always a repeat.
-                    var unchanged = lastChange <= prior.Last;
-                    if (step.Effect == StepEffect.Change || unchanged)
+                    // Re-running a command after something else changed is verification, not a loop (a rebuild after an
+                    // edit, a re-run of the tests); doing the very same thing again with nothing changed in between is.
+                    if (lastChange <= prior.Last)
                     {
                         var firstId = run.Steps[prior.First].Id;
                         var nth = prior.Count + 1;
                         var message = $"same action as step {firstId}" + (nth > 2 ? $" ({Ordinal(nth)} time)" : "")
-                            + (step.Effect == StepEffect.Explore ? ", nothing changed in between" : "");
+                            + (s - prior.Last > 1 ? ", nothing changed in between" : "");
                         perStep[s].Add(new Signal
                         {
                             Kind = SignalKind.RepeatedAction,

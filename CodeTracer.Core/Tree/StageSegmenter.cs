@@ -208,10 +208,18 @@ public sealed class StageSegmenter
             {
                 for (var k = i; k < j; k++) phases[k] = before;
             }
-            else if (length <= 2 && before == StageKind.Edit && context.ReadsWhatWasJustEdited(firstStep + i, firstStep + j - 1))
+            else if (length <= 2 && before == StageKind.Edit && context.ReadsOnly(firstStep + i, firstStep + j - 1, firstStep + i - 1))
             {
                 // Viewing the file just edited is checking the edit.
                 for (var k = i; k < j; k++) phases[k] = StageKind.Edit;
+            }
+            else if (after == StageKind.Edit)
+            {
+                // Looking at the lines about to be changed (the last one or two reads before the edit) is part of changing them.
+                for (var k = j - 1; k >= Math.Max(i, j - 2) && context.ReadsOnly(firstStep + k, firstStep + k, firstStep + j); k--)
+                {
+                    phases[k] = StageKind.Edit;
+                }
             }
             i = j;
         }
@@ -260,15 +268,17 @@ public sealed class StageSegmenter
     }
 
     /// <summary>
-    /// While stages average fewer steps than the minimum, merges one-step stages into a neighbour (preferring a
-    /// compatible one: an edit with the run that checks it, a look around with the reproduction it leads to), never
-    /// past the maximum length. Stages of two or more steps are left alone: they are a sub-goal a person would name.
+    /// While stages average fewer steps than the minimum, merges neighbouring one-step stages pairwise (preferring a
+    /// compatible pair: an edit with the run that checks it, a look around with the reproduction it leads to), so an
+    /// edit-run-edit-run loop becomes one stage per attempt. A one-step stage between longer ones is left alone: a
+    /// single test run after an edit is a sub-goal a person would name. Submitting is never merged into other work.
+    /// Finally neighbouring explore, setup, reproduce or submit stages that fit within the maximum length are joined.
     /// </summary>
     private List<Piece> MergeTiny(List<Piece> segments, int steps)
     {
         var minAverage = _options.MinAverageStageSteps;
         // Short runs keep their fine stages: a 5-step run may well have 4 sub-goals.
-        if (steps < 2 * minAverage) return segments;
+        if (steps < 2 * minAverage) return JoinSameKind(segments);
         var allowed = (int)Math.Ceiling(steps / (double)minAverage);
         var list = new List<Piece>(segments);
         while (list.Count > allowed)
@@ -279,9 +289,8 @@ public sealed class StageSegmenter
             {
                 var a = list[i];
                 var b = list[i + 1];
-                if (a.Length > 1 && b.Length > 1) continue;
-                if (a.Length + b.Length > _options.MaxStageSteps) continue;
-                if ((a.Kind == StageKind.Submit) != (b.Kind == StageKind.Submit) && Math.Min(a.Length, b.Length) > 1) continue;
+                if (a.Length > 1 || b.Length > 1) continue;
+                if ((a.Kind == StageKind.Submit) != (b.Kind == StageKind.Submit)) continue;
                 var score = a.Length + b.Length + (Compatible(a.Kind, b.Kind) ? 0 : 3);
                 if (score < bestScore)
                 {
@@ -295,6 +304,26 @@ public sealed class StageSegmenter
             var kind = MergedKind(left, right);
             list[best] = new Piece(left.First, right.Last, kind);
             list.RemoveAt(best + 1);
+        }
+        return JoinSameKind(list);
+    }
+
+    private List<Piece> JoinSameKind(List<Piece> list)
+    {
+        for (var i = 0; i + 1 < list.Count;)
+        {
+            // Looking around, setting up and reproducing read as one stretch; neighbouring edit or verify stages are
+            // separate attempts (each edit with the run that checked it) and stay apart.
+            if (list[i].Kind == list[i + 1].Kind && list[i].Kind is StageKind.Explore or StageKind.Setup or StageKind.Reproduce or StageKind.Submit
+                && list[i].Length + list[i + 1].Length <= _options.MaxStageSteps)
+            {
+                list[i] = new Piece(list[i].First, list[i + 1].Last, list[i].Kind);
+                list.RemoveAt(i + 1);
+            }
+            else
+            {
+                i++;
+            }
         }
         return list;
     }
@@ -402,13 +431,14 @@ public sealed class StageSegmenter
 
         private bool IsScratch(string path) => _scratch.Contains(ShellCommandClassifier.Base(path));
 
-        /// <summary>A step that edits or creates something other than a scratch script.</summary>
+        /// <summary>A step that edits a file, or creates one that is not a scratch script (a directory, a download or an extraction is not an edit).</summary>
         private bool IsRealEdit(int s)
         {
             foreach (var call in _facts[s])
             {
-                if (call.Effect != StepEffect.Change || call.Kind is not (StepKind.Edit or StepKind.Create)) continue;
-                if (call.Writes.Count == 0 || call.Writes.Any(w => !IsScratch(w))) return true;
+                if (call.Effect != StepEffect.Change) continue;
+                if (call.Kind == StepKind.Edit && (call.Writes.Count == 0 || call.Writes.Any(w => !IsScratch(w)))) return true;
+                if (call.Kind == StepKind.Create && call.Writes.Any(w => !IsScratch(w) && !IsDirectoryLike(w))) return true;
             }
             return false;
         }
@@ -431,6 +461,8 @@ public sealed class StageSegmenter
                 case StepKind.Test:
                     return beforeEdit ? StageKind.Reproduce : StageKind.Verify;
                 case StepKind.Run:
+                    // Compiling or running a script the agent wrote to reproduce the bug is reproducing (or, later, verifying).
+                    if (_facts[s].Any(f => f.Executes.Any(IsScratch) || f.Reads.Any(IsScratch))) return beforeEdit ? StageKind.Reproduce : StageKind.Verify;
                     if (step.Effect == StepEffect.Change && !_facts[s].Any(f => f.Executes.Count > 0)) return beforeEdit ? StageKind.Setup : StageKind.Verify;
                     if (!beforeEdit) return StageKind.Verify;
                     return _facts[s].Any(f => f.Executes.Count > 0) ? StageKind.Reproduce : StageKind.Explore;
@@ -440,7 +472,8 @@ public sealed class StageSegmenter
                         if (IsCleanupBeforeSubmit(s)) return StageKind.Submit;
                         return beforeEdit ? StageKind.Reproduce : StageKind.Verify;
                     }
-                    return beforeEdit && step.Effect == StepEffect.Change && _facts[s].All(f => f.Kind != StepKind.Edit && f.Writes.All(IsDirectoryLike)) ? StageKind.Setup : StageKind.Edit;
+                    // Downloads, extractions and new directories before any edit prepare the environment.
+                    return beforeEdit && step.Effect == StepEffect.Change && !IsRealEdit(s) ? StageKind.Setup : StageKind.Edit;
                 case StepKind.Git:
                     if (step.Effect == StepEffect.Change) return beforeEdit ? StageKind.Setup : StageKind.Edit;
                     return beforeEdit ? StageKind.Explore : StageKind.Verify;
@@ -488,11 +521,11 @@ public sealed class StageSegmenter
             return null;
         }
 
-        public bool ReadsWhatWasJustEdited(int firstStepId, int lastStepId)
+        /// <summary>True when every step of the range only reads files that step <paramref name="editStepId"/> writes.</summary>
+        public bool ReadsOnly(int firstStepId, int lastStepId, int editStepId)
         {
-            var previous = firstStepId - 2;
-            if (previous < 0) return false;
-            var edited = _facts[previous].SelectMany(f => f.Writes).ToList();
+            if (editStepId < 1 || editStepId > _run.Steps.Count) return false;
+            var edited = _facts[editStepId - 1].SelectMany(f => f.Writes).ToList();
             if (edited.Count == 0) return false;
             for (var s = firstStepId - 1; s <= lastStepId - 1; s++)
             {

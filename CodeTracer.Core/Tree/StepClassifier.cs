@@ -153,6 +153,13 @@ public sealed class StepClassifier
                 or "exitcost" or "exitcontext" or "exitformat" or "exiterror" or "exitforfeit" or "exitapi" or "exit" or "done" or "endtask":
                 facts.Is(StepKind.Submit);
                 break;
+            case "formaterror":
+                facts.Is(StepKind.Message);
+                facts.IsFormatError = true;
+                break;
+            case "harnessmessage":
+                facts.Is(StepKind.Message);
+                break;
             case "task" or "agent" or "delegate" or "agentdelegateaction" or "subagent" or "dispatchagent":
                 facts.Is(StepKind.Run);
                 break;

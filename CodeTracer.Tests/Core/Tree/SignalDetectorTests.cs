@@ -162,10 +162,11 @@ public sealed class SignalDetectorTests
     }
 
     [Fact]
-    public void Detect_RepeatedChange_IsARepeatEvenAfterOtherChanges()
+    public void Detect_RepeatedChangeWithNothingInBetween_IsARepeat()
     {
-        var run = Index(Shell("pip install foo", "sed -i 's/a/b/' x.py", "pip install foo"));
-        Assert.Equal(1, Only(run.Steps[2].Signals, SignalKind.RepeatedAction).RelatedStep);
+        var run = Index(Shell("pip install foo", "pip install foo", "sed -i 's/a/b/' x.py", "make", "sed -i 's/a/b/' y.py", "make"));
+        Assert.Equal(1, Only(run.Steps[1].Signals, SignalKind.RepeatedAction).RelatedStep);
+        Assert.DoesNotContain(run.Steps[5].Signals, s => s.Kind == SignalKind.RepeatedAction);
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public sealed class StageSegmenterTests
             Bash("echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT && git add -A && git diff --cached")));
         AssertCovers(run);
         Assert.Equal(
-            "1-3 Explore Explore repository | 4-6 Reproduce Reproduce the issue | 7-8 Edit Edit requests/models.py | 9-10 Verify Run tests: 1 failed | 11-12 Submit Clean up and submit",
+            "1-3 Explore Explore repository | 4-5 Reproduce Reproduce the issue | 6-8 Edit Edit requests/models.py | 9-10 Verify Run tests: 1 failed | 11-12 Submit Clean up and submit",
             Describe(run));
     }
 
@@ -51,14 +51,22 @@ public sealed class StageSegmenterTests
         var run = Index(RunOf(Frameworks.ClaudeCode,
             Tool("Bash", """{"command":"pip install grpcio==1.73.0"}"""),
             Tool("Bash", """{"command":"pip install grpcio-tools"}"""),
-            Tool("Read", """{"file_path":"/app/src/parser.py"}"""),
-            Tool("Read", """{"file_path":"/app/src/parser.py"}"""),
+            Tool("Read", """{"file_path":"/app/src/lexer.py"}"""),
+            Tool("Read", """{"file_path":"/app/src/lexer.py"}"""),
             Tool("Edit", """{"file_path":"/app/src/parser.py","old_string":"a","new_string":"b"}"""),
             Tool("Edit", """{"file_path":"/app/src/parser.py","old_string":"c","new_string":"d"}""")));
         AssertCovers(run);
         Assert.Equal(
-            "1-2 Setup Install dependencies | 3-4 Explore Read src/parser.py | 5-6 Edit Edit src/parser.py",
+            "1-2 Setup Install dependencies | 3-4 Explore Read src/lexer.py | 5-6 Edit Edit src/parser.py",
             Describe(run));
+    }
+
+    [Fact]
+    public void Segment_LookingAtTheLinesAboutToChange_IsPartOfTheEdit()
+    {
+        var run = Index(Shell("ls", "grep -rn foo src", "cat README.md", "sed -n '1,20p' src/a.py", "sed -i 's/a/b/' src/a.py", "cat src/a.py", "python -m pytest"));
+        AssertCovers(run);
+        Assert.Equal("1-3 Explore Explore repository | 4-6 Edit Edit src/a.py | 7-7 Verify Run tests", Describe(run));
     }
 
     [Fact]
