@@ -25,6 +25,15 @@ internal sealed class CallFacts
     /// <summary>Scripts or programs the call runs by path (<c>python repro.py</c>, <c>./run.sh</c>).</summary>
     public List<string> Executes { get; } = [];
 
+    /// <summary>Whole-file copies and moves (<c>cp a b</c>, <c>mv a b</c>), to see a backup put back.</summary>
+    public List<(string From, string To)> Copies { get; } = [];
+
+    /// <summary>Files a script the run wrote is seen to write when the call runs it (<c>python apply_fix.py</c> editing <c>src/x.py</c>).</summary>
+    public List<string> ScriptTargets { get; } = [];
+
+    /// <summary>The call looks at the machine rather than the work (<c>which java</c>, <c>find / -name jdk</c>, <c>python --version</c>).</summary>
+    public bool ProbesEnvironment { get; set; }
+
     /// <summary>The call was wrapped in <c>timeout</c>, so exit code 124 means it hit the limit.</summary>
     public bool TimeoutWrapper { get; set; }
 
@@ -69,6 +78,9 @@ internal sealed class CallFacts
         Reads.AddRange(other.Reads);
         Writes.AddRange(other.Writes);
         Executes.AddRange(other.Executes);
+        ScriptTargets.AddRange(other.ScriptTargets);
+        Copies.AddRange(other.Copies);
+        ProbesEnvironment |= other.ProbesEnvironment;
         Replacements.AddRange(other.Replacements);
         Contents.AddRange(other.Contents);
         RevertedFiles.AddRange(other.RevertedFiles);

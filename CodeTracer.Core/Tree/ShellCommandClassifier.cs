@@ -2,6 +2,16 @@ using CodeTracer.Core.Model;
 
 namespace CodeTracer.Core.Tree;
 
+/// <summary>What classification remembers of a run so far: scripts that edit files and patch files it wrote.</summary>
+internal interface IRunMemory
+{
+    /// <summary>For a script the run wrote with code that writes files, the files its code names (possibly none); null otherwise.</summary>
+    IReadOnlyList<string>? WriterScriptTargets(string path);
+
+    /// <summary>For a patch file the run wrote, the files it changes; null otherwise.</summary>
+    IReadOnlyList<string>? PatchTargets(string path);
+}
+
 /// <summary>
 /// Reads what a piece of shell text does: its kind (read, search, run, test, edit, create, install, git, submit),
 /// whether it changes state, and the files it reads, writes and runs.
@@ -30,14 +40,27 @@ internal sealed class ShellCommandClassifier
     private const int MaxNesting = 3;
 
     private readonly int _maxChars;
-    private readonly Func<string, bool> _isWriterScript;
+    private readonly IRunMemory? _memory;
 
     /// <param name="maxChars">Longest shell text read.</param>
-    /// <param name="isWriterScript">Whether a script path names a script the run wrote with code that writes files.</param>
-    public ShellCommandClassifier(int maxChars, Func<string, bool>? isWriterScript = null)
+    /// <param name="memory">What the run wrote earlier (scripts that edit files, patch files), when known.</param>
+    public ShellCommandClassifier(int maxChars, IRunMemory? memory = null)
     {
         _maxChars = maxChars;
-        _isWriterScript = isWriterScript ?? (_ => false);
+        _memory = memory;
+    }
+
+    /// <summary>Running a script: a change when the run wrote it with code that writes files, and then it writes what its code names.</summary>
+    private void RunScript(string path, CallFacts facts)
+    {
+        if (_memory?.WriterScriptTargets(path) is not { } targets)
+        {
+            facts.Is(StepKind.Run);
+            return;
+        }
+        facts.Is(StepKind.Run, StepEffect.Change);
+        facts.ScriptTargets.AddRange(targets);
+        facts.Writes.AddRange(targets);
     }
 
     /// <summary>Classifies shell text into <paramref name="facts"/>.</summary>
@@ -238,10 +261,11 @@ internal sealed class ShellCommandClassifier
                 return;
 
             // ---- searching ----
-            case "ls" or "ll" or "la" or "dir" or "tree" or "exa" or "eza" or "locate" or "mlocate" or "which" or "whereis" or "type"
+            case "ls" or "ll" or "la" or "dir" or "tree" or "exa" or "eza"
                 or "grep" or "egrep" or "fgrep" or "zgrep" or "rg" or "ag" or "ack" or "fd" or "fdfind" or "pwd" or "realpath" or "readlink"
                 or "basename" or "dirname" or "compgen" or "apropos":
                 facts.Is(StepKind.Search);
+                if (program is "ls" or "ll" or "la" or "dir" or "tree" && args.Operands([]).Any(IsSystemPath)) facts.ProbesEnvironment = true;
                 return;
             case "find":
                 ClassifyFind(args, facts);
@@ -256,11 +280,16 @@ internal sealed class ShellCommandClassifier
                 facts.Is(StepKind.Read);
                 facts.Reads.AddRange(args.Operands(program is "head" or "tail" ? ["n", "c"] : program is "cut" ? ["d", "f", "c", "b"] : program is "sort" ? ["k", "t", "o"] : []));
                 return;
+            case "which" or "whereis" or "type" or "locate" or "mlocate":
+                facts.Is(StepKind.Search);
+                facts.ProbesEnvironment = true;
+                return;
             case "ps" or "pgrep" or "top" or "htop" or "id" or "whoami" or "uname" or "date" or "hostname" or "nproc" or "free" or "df" or "du"
                 or "lsof" or "netstat" or "ss" or "ip" or "ifconfig" or "printenv" or "lscpu" or "lsblk" or "uptime" or "groups" or "getent"
                 or "locale" or "tty" or "jobs" or "dmesg" or "journalctl" or "man" or "info" or "help" or "apt-cache" or "dpkg-query"
                 or "nvidia-smi" or "lsb_release" or "arch" or "ping" or "dig" or "nslookup" or "host" or "telnet" or "ssh-keyscan":
                 facts.Is(StepKind.Read);
+                facts.ProbesEnvironment = program is not ("man" or "info" or "help");
                 return;
             case "dpkg":
                 if (args.Has("-i") || args.Has("--install") || args.Has("-r") || args.Has("--remove") || args.Has("-P")) facts.Is(StepKind.Install, StepEffect.Change);
@@ -312,6 +341,7 @@ internal sealed class ShellCommandClassifier
                     facts.Writes.Add(copyOperands[^1]);
                     facts.Reads.AddRange(copyOperands.Take(copyOperands.Count - 1));
                 }
+                if (copyOperands.Count == 2 && program == "cp") facts.Copies.Add((copyOperands[0], copyOperands[1]));
                 return;
             case "rm" or "rmdir" or "unlink" or "shred" or "mv" or "chmod" or "chown" or "chgrp" or "truncate" or "dos2unix" or "unix2dos"
                 or "setfacl" or "chattr" or "rename":
@@ -320,11 +350,23 @@ internal sealed class ShellCommandClassifier
                 // chmod's first operand is the mode, chown's the owner.
                 if (program is "chmod" or "chown" or "chgrp" && operands.Count > 0) operands.RemoveAt(0);
                 facts.Writes.AddRange(operands);
+                if (program == "mv" && operands.Count == 2) facts.Copies.Add((operands[0], operands[1]));
                 return;
             case "patch":
                 facts.Is(StepKind.Edit, StepEffect.Change);
                 var patchTargets = args.Operands(["p", "i", "d", "o", "r", "input", "directory", "output", "D", "F", "B", "z", "V", "Y"]);
-                facts.Writes.AddRange(patchTargets.Take(1));
+                if (patchTargets.Count > 0)
+                {
+                    facts.Writes.Add(patchTargets[0]);
+                }
+                else
+                {
+                    // The files a patch changes are named on its "+++" lines: in the heredoc, or in a patch file the run wrote.
+                    var patchBody = command.Redirects.FirstOrDefault(r => r.HeredocBody is not null)?.HeredocBody;
+                    var patchFile = args.ValueOf("i", "input") ?? command.Redirects.FirstOrDefault(r => r.Operator == "<")?.Target;
+                    if (patchFile is not null) facts.Reads.Add(patchFile);
+                    facts.Writes.AddRange(patchBody is not null ? DiffTargets(patchBody) : patchFile is not null ? _memory?.PatchTargets(patchFile) ?? [] : []);
+                }
                 return;
             case "ed" or "ex" or "vi" or "vim" or "nvim" or "nano" or "emacs" or "pico" or "micro" or "joe":
                 facts.Is(StepKind.Edit, StepEffect.Change);
@@ -506,6 +548,7 @@ internal sealed class ShellCommandClassifier
                 if (args.Has("--version") || args.Has("-v") && args.Count == 1 || args.Has("--help") || (program == "tsc" && args.Has("--noEmit")))
                 {
                     facts.Is(StepKind.Read);
+                    facts.ProbesEnvironment = !args.Has("--noEmit");
                 }
                 else
                 {
@@ -520,6 +563,12 @@ internal sealed class ShellCommandClassifier
             // ---- git ----
             case "git":
                 ClassifyGit(args, facts);
+                if (args.FirstOperand() is "apply" or "am")
+                {
+                    var body = command.Redirects.FirstOrDefault(r => r.HeredocBody is not null)?.HeredocBody;
+                    if (body is not null) facts.Writes.AddRange(DiffTargets(body));
+                    foreach (var patchFile in facts.Reads.ToList()) facts.Writes.AddRange(_memory?.PatchTargets(patchFile) ?? []);
+                }
                 return;
             case "gh" or "hub" or "svn" or "hg":
                 facts.Is(StepKind.Git, args.First() is "status" or "diff" or "log" or "show" or "view" or "list" or "info" or "cat" ? StepEffect.Explore : StepEffect.Change);
@@ -601,7 +650,7 @@ internal sealed class ShellCommandClassifier
         }
 
         // A program or script run by path, or any other command: run.
-        facts.Is(StepKind.Run, _isWriterScript(name) ? StepEffect.Change : StepEffect.Explore);
+        RunScript(name, facts);
         if (name.Contains('/') || IsScriptFile(name)) facts.Executes.Add(name);
     }
 
@@ -628,6 +677,16 @@ internal sealed class ShellCommandClassifier
     {
         var extension = Path.GetExtension(name);
         return extension.Length > 1 && s_scriptExtensions.Contains(extension);
+    }
+
+    /// <summary>Paths outside any project: <c>/</c>, <c>/usr/...</c>, <c>/opt/...</c>, <c>/etc/...</c>.</summary>
+    internal static bool IsSystemPath(string path)
+    {
+        if (path == "/") return true;
+        if (!path.StartsWith('/')) return false;
+        var second = path.IndexOf('/', 1);
+        var top = second < 0 ? path[1..] : path[1..second];
+        return top is "usr" or "opt" or "etc" or "lib" or "lib64" or "bin" or "sbin" or "var" or "proc" or "sys" or "Library" or "snap" or "nix";
     }
 
     private static bool LooksLikeSourceFile(string word) =>
@@ -695,7 +754,12 @@ internal sealed class ShellCommandClassifier
             }
             if (a.Length > 1 && a[0] == '-')
             {
-                if (a is "-V" or "--version" or "-h" or "--help") { facts.Is(StepKind.Read); return; }
+                if (a is "-V" or "--version" or "-h" or "--help")
+                {
+                    facts.Is(StepKind.Read);
+                    facts.ProbesEnvironment = true;
+                    return;
+                }
                 i++;
                 continue;
             }
@@ -723,7 +787,7 @@ internal sealed class ShellCommandClassifier
                 facts.Is(StepKind.Test);
                 return;
             }
-            facts.Is(StepKind.Run, _isWriterScript(a) ? StepEffect.Change : StepEffect.Explore);
+            RunScript(a, facts);
             return;
         }
         // "python3 <<EOF" or a bare interpreter fed by a heredoc.
@@ -753,6 +817,9 @@ internal sealed class ShellCommandClassifier
                 // py_compile/compileall only check syntax as far as anyone cares, but they do write .pyc files; protoc and build write sources/wheels.
                 facts.Is(StepKind.Run, module is "py_compile" or "compileall" ? StepEffect.Explore : StepEffect.Change);
                 return;
+            case "django" when rest.FirstOperand() == "test":
+                facts.Is(StepKind.Test);
+                return;
             case "json.tool" or "pydoc" or "site" or "sysconfig" or "platform" or "this" or "pip_audit" or "pipdeptree":
                 facts.Is(StepKind.Read);
                 return;
@@ -766,7 +833,13 @@ internal sealed class ShellCommandClassifier
     /// <summary>Inline Python (<c>-c</c>, a heredoc): a run, or a change when the code writes, moves or deletes files or installs packages.</summary>
     internal static void ClassifyCode(string code, CallFacts facts)
     {
-        if (PythonCodeWritesFiles(code)) facts.Is(StepKind.Run, StepEffect.Change);
+        if (PythonCodeWritesFiles(code))
+        {
+            facts.Is(StepKind.Run, StepEffect.Change);
+            var targets = WriteTargets(code, null);
+            facts.ScriptTargets.AddRange(targets);
+            facts.Writes.AddRange(targets);
+        }
         else if (code.Contains("pip install", StringComparison.Ordinal) || code.Contains("pip.main(", StringComparison.Ordinal)) facts.Is(StepKind.Install, StepEffect.Change);
         else facts.Is(StepKind.Run);
     }
@@ -780,6 +853,75 @@ internal sealed class ShellCommandClassifier
     ];
 
     private static readonly string[] s_writeModes = ["'w'", "\"w\"", "'a'", "\"a\"", "'wb'", "\"wb\"", "'w+'", "\"w+\"", "'ab'", "\"ab\"", "'r+'", "\"r+\"", "mode='w", "mode=\"w", "'wt'", "\"wt\"", "'x'", "\"x\""];
+
+    private static readonly HashSet<string> s_sourceExtensions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ".py", ".pyi", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".java", ".kt", ".scala", ".c", ".h", ".cc", ".cpp", ".hpp", ".cs",
+        ".go", ".rs", ".rb", ".php", ".swift", ".m", ".json", ".yaml", ".yml", ".toml", ".cfg", ".ini", ".txt", ".md", ".rst", ".html",
+        ".css", ".xml", ".sql", ".sh", ".v", ".ml", ".hs", ".lua", ".r", ".jl", ".proto", ".gradle", ".properties",
+    };
+
+    /// <summary>
+    /// The files code probably writes: the string literals in it that look like paths to source files (a slash or a
+    /// known extension, no spaces). Code that edits a file nearly always names it, and a script's other literals
+    /// rarely look like paths. At most five, the script itself excluded.
+    /// </summary>
+    internal static List<string> WriteTargets(string code, string? self)
+    {
+        var targets = new List<string>();
+        var span = code.AsSpan();
+        var i = 0;
+        while (i < span.Length && targets.Count < 5)
+        {
+            var quote = span[i];
+            if (quote is not ('\'' or '"'))
+            {
+                i++;
+                continue;
+            }
+            var end = i + 1;
+            while (end < span.Length && span[end] != quote && span[end] != '\n') end++;
+            if (end >= span.Length || span[end] != quote)
+            {
+                i = end;
+                continue;
+            }
+            var literal = span[(i + 1)..end];
+            i = end + 1;
+            if (literal.Length is < 3 or > 200 || literal.ContainsAny(" \t{}%$*<>|,;()") || literal.StartsWith("http", StringComparison.Ordinal)) continue;
+            var text = literal.ToString();
+            var extension = Path.GetExtension(text);
+            if (extension.Length < 2 || !s_sourceExtensions.Contains(extension)) continue;
+            if (self is not null && (text == self || Base(text) == Base(self))) continue;
+            if (!targets.Contains(text)) targets.Add(text);
+        }
+        return targets;
+    }
+
+    /// <summary>The files a unified diff changes, from its <c>+++ b/path</c> lines (at most ten).</summary>
+    internal static List<string> DiffTargets(string diff)
+    {
+        var targets = new List<string>();
+        var span = diff.AsSpan();
+        foreach (var range in span.Split('\n'))
+        {
+            var line = span[range];
+            if (!line.StartsWith("+++ ", StringComparison.Ordinal)) continue;
+            var path = line[4..].Trim();
+            var tab = path.IndexOf('\t');
+            if (tab >= 0) path = path[..tab];
+            if (path.StartsWith("b/", StringComparison.Ordinal)) path = path[2..];
+            if (path.Length == 0 || path.SequenceEqual("/dev/null")) continue;
+            var text = path.ToString();
+            if (!targets.Contains(text)) targets.Add(text);
+            if (targets.Count >= 10) break;
+        }
+        return targets;
+    }
+
+    /// <summary>True when text looks like a unified diff (it has <c>---</c> and <c>+++</c> file lines).</summary>
+    internal static bool LooksLikeDiff(string text) =>
+        (text.StartsWith("--- ", StringComparison.Ordinal) || text.Contains("\n--- ", StringComparison.Ordinal)) && text.Contains("\n+++ ", StringComparison.Ordinal);
 
     internal static bool PythonCodeWritesFiles(string code)
     {
@@ -813,6 +955,7 @@ internal sealed class ShellCommandClassifier
         if (args.Has("--version") || args.Has("-v") && args.Count == 1 || args.Has("-version"))
         {
             facts.Is(StepKind.Read);
+            facts.ProbesEnvironment = true;
             return;
         }
         var operands = args.Operands(withValue);
@@ -825,7 +968,7 @@ internal sealed class ShellCommandClassifier
                 facts.Is(StepKind.Test);
                 return;
             }
-            facts.Is(StepKind.Run, _isWriterScript(script) ? StepEffect.Change : StepEffect.Explore);
+            RunScript(script, facts);
             return;
         }
         facts.Is(StepKind.Run);
@@ -849,7 +992,7 @@ internal sealed class ShellCommandClassifier
             if (IsTestScriptName(file)) facts.Is(StepKind.Test);
             else if (file is "install.sh" or "setup.sh" or "install_deps.sh" or "install-deps.sh") facts.Is(StepKind.Install, StepEffect.Change);
             else if (file is "build.sh" or "compile.sh" or "configure" or "autogen.sh") facts.Is(StepKind.Run, StepEffect.Change);
-            else facts.Is(StepKind.Run, _isWriterScript(a) ? StepEffect.Change : StepEffect.Explore);
+            else RunScript(a, facts);
             return;
         }
         // "bash <<EOF": the heredoc is the script.
@@ -1082,6 +1225,7 @@ internal sealed class ShellCommandClassifier
 
     private static void ClassifyFind(ArgView args, CallFacts facts)
     {
+        if (args.FirstOperand() is { } root && IsSystemPath(root)) facts.ProbesEnvironment = true;
         if (args.Any(a => a is "-delete" or "-fprint" or "-fprintf" or "-fls"))
         {
             facts.Is(StepKind.Edit, StepEffect.Change);

@@ -238,6 +238,7 @@ public sealed class SignalDetector
         var edits = new List<EditRecord>();
         var contents = new List<(int Step, string File, int Hash)>();
         var reverted = new HashSet<(int Step, int Call)>();
+        var backups = new List<(int Step, string Original, string Copy)>();
         var commitBoundary = -1;
 
         for (var s = 0; s < run.Steps.Count; s++)
@@ -308,10 +309,34 @@ public sealed class SignalDetector
                     contents.Add((s, file, hash));
                 }
 
+                var restoredBackup = false;
+                foreach (var (from, to) in fact.Copies)
+                {
+                    // "cp f f.bak" then, later, "cp f.bak f": every edit of f in between is thrown away.
+                    var backup = backups.LastOrDefault(b => b.Step < s && SamePath(b.Copy, from) && SamePath(b.Original, to));
+                    if (backup.Copy is not null)
+                    {
+                        restoredBackup = true;
+                        var count = 0;
+                        foreach (var e in edits.Where(e => e.Step > backup.Step && e.Step < s && SamePath(e.File, to)).Reverse())
+                        {
+                            if (reverted.Contains((e.Step, e.Call))) continue;
+                            Mark(e, s, $"undone by step {step.Id}, which copied the backup {ShortPath(from)} back");
+                            if (++count >= MaxRevertSignalsPerRevert) break;
+                        }
+                    }
+                    backups.Add((s, from, to));
+                }
+
                 if (fact.Commits) commitBoundary = s;
 
                 // Record this call's edits after checking it, so a call never reverts itself.
-                if (fact.Effect == StepEffect.Change && fact.Kind is StepKind.Edit or StepKind.Create && !fact.UndoesLastEdit && fact.RevertedFiles.Count == 0)
+                if (fact.Effect == StepEffect.Change && fact.ScriptTargets.Count > 0 && fact.Kind == StepKind.Run)
+                {
+                    foreach (var file in fact.ScriptTargets.Distinct(StringComparer.Ordinal)) edits.Add(new EditRecord(s, c, file, null));
+                }
+                else if (fact.Effect == StepEffect.Change && fact.Kind is StepKind.Edit or StepKind.Create && !fact.UndoesLastEdit && fact.RevertedFiles.Count == 0
+                    && !restoredBackup)
                 {
                     if (fact.Replacements.Count > 0)
                     {

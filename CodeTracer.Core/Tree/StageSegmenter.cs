@@ -365,6 +365,7 @@ public sealed class StageSegmenter
         private readonly Run _run;
         private readonly CallFacts[][] _facts;
         private readonly HashSet<string> _scratch = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _helpers = new(StringComparer.Ordinal);
         private readonly int _firstRealEdit;
         private readonly bool _repositoryTask;
 
@@ -388,6 +389,13 @@ public sealed class StageSegmenter
             {
                 foreach (var call in calls)
                 {
+                    // Helper scripts that edit other files (apply_fix.py) are tools, not the change itself.
+                    foreach (var (file, content) in call.Contents)
+                    {
+                        if (!ShellCommandClassifier.PythonCodeWritesFiles(content) && !ShellCommandClassifier.LooksLikeDiff(content)) continue;
+                        _scratch.Add(ShellCommandClassifier.Base(file));
+                        _helpers.Add(ShellCommandClassifier.Base(file));
+                    }
                     if (call.Kind is not (StepKind.Create or StepKind.Edit)) continue;
                     foreach (var w in call.Writes)
                     {
@@ -410,6 +418,12 @@ public sealed class StageSegmenter
 
         private static bool IsScratchName(string path)
         {
+            if (path.StartsWith("/tmp/", StringComparison.Ordinal)) return true;
+            var extension = Path.GetExtension(path).ToLowerInvariant();
+            if (extension is ".bak" or ".orig" or ".original" or ".backup" or ".old" or ".save" or ".swp" or ".rej" or ".patch" or ".diff" or ".tmp" or ".log" or ".new" or ".fixed") return true;
+            // "models.py.simple_fix", "x.c.v2": a copy of a source file kept aside.
+            var inner = Path.GetExtension(Path.GetFileNameWithoutExtension(path));
+            if (inner.Length > 1 && inner is ".py" or ".js" or ".ts" or ".java" or ".c" or ".h" or ".cpp" or ".go" or ".rs" or ".rb") return true;
             var stem = Path.GetFileNameWithoutExtension(ShellCommandClassifier.Base(path)).ToLowerInvariant();
             return stem.Contains("repro", StringComparison.Ordinal) || stem.Contains("debug", StringComparison.Ordinal)
                 || stem.StartsWith("check_", StringComparison.Ordinal) || stem.StartsWith("verify", StringComparison.Ordinal)
@@ -427,9 +441,12 @@ public sealed class StageSegmenter
         }
 
         private static bool LooksLikeTestOrScript(string name) =>
-            ShellCommandClassifier.IsTestScriptName(name) || name.EndsWith(".py", StringComparison.Ordinal) && name.Contains("test", StringComparison.OrdinalIgnoreCase);
+            ShellCommandClassifier.IsTestScriptName(name) || name.EndsWith(".py", StringComparison.Ordinal) && name.Contains("test", StringComparison.OrdinalIgnoreCase)
+            || name.StartsWith("fix", StringComparison.OrdinalIgnoreCase) || name.StartsWith("apply", StringComparison.OrdinalIgnoreCase)
+            || name.StartsWith("patch", StringComparison.OrdinalIgnoreCase) || name.StartsWith("update_", StringComparison.OrdinalIgnoreCase)
+            || name.StartsWith("modify", StringComparison.OrdinalIgnoreCase) || name.StartsWith("edit_", StringComparison.OrdinalIgnoreCase);
 
-        private bool IsScratch(string path) => _scratch.Contains(ShellCommandClassifier.Base(path));
+        private bool IsScratch(string path) => _scratch.Contains(ShellCommandClassifier.Base(path)) || IsScratchName(path) && !IsDirectoryLike(path);
 
         /// <summary>A step that edits a file, or creates one that is not a scratch script (a directory, a download or an extraction is not an edit).</summary>
         private bool IsRealEdit(int s)
@@ -439,6 +456,7 @@ public sealed class StageSegmenter
                 if (call.Effect != StepEffect.Change) continue;
                 if (call.Kind == StepKind.Edit && (call.Writes.Count == 0 || call.Writes.Any(w => !IsScratch(w)))) return true;
                 if (call.Kind == StepKind.Create && call.Writes.Any(w => !IsScratch(w) && !IsDirectoryLike(w))) return true;
+                if (call.ScriptTargets.Any(w => !IsScratch(w))) return true;
             }
             return false;
         }
@@ -461,19 +479,31 @@ public sealed class StageSegmenter
                 case StepKind.Test:
                     return beforeEdit ? StageKind.Reproduce : StageKind.Verify;
                 case StepKind.Run:
+                    // Running a helper script that rewrites source files is editing them.
+                    if (_facts[s].Any(f => f.ScriptTargets.Any(w => !IsScratch(w)))) return StageKind.Edit;
                     // Compiling or running a script the agent wrote to reproduce the bug is reproducing (or, later, verifying).
                     if (_facts[s].Any(f => f.Executes.Any(IsScratch) || f.Reads.Any(IsScratch))) return beforeEdit ? StageKind.Reproduce : StageKind.Verify;
                     if (step.Effect == StepEffect.Change && !_facts[s].Any(f => f.Executes.Count > 0)) return beforeEdit ? StageKind.Setup : StageKind.Verify;
                     if (!beforeEdit) return StageKind.Verify;
                     return _facts[s].Any(f => f.Executes.Count > 0) ? StageKind.Reproduce : StageKind.Explore;
                 case StepKind.Edit or StepKind.Create:
+                    // Writing a helper script that rewrites source files is the first half of an edit.
+                    if (step.Effect == StepEffect.Change && _facts[s].Where(f => f.Effect == StepEffect.Change).All(f => f.Writes.Count > 0 && f.Writes.All(w => _helpers.Contains(ShellCommandClassifier.Base(w)))))
+                    {
+                        return StageKind.Edit;
+                    }
                     if (step.Effect == StepEffect.Change && OnlyTouchesScratch(s))
                     {
                         if (IsCleanupBeforeSubmit(s)) return StageKind.Submit;
                         return beforeEdit ? StageKind.Reproduce : StageKind.Verify;
                     }
-                    // Downloads, extractions and new directories before any edit prepare the environment.
-                    return beforeEdit && step.Effect == StepEffect.Change && !IsRealEdit(s) ? StageKind.Setup : StageKind.Edit;
+                    // Downloads and extractions prepare the environment; so do new directories before any edit.
+                    if (step.Effect == StepEffect.Change && !IsRealEdit(s))
+                    {
+                        var writesNothing = _facts[s].All(f => f.Writes.Count == 0);
+                        if (writesNothing || beforeEdit) return StageKind.Setup;
+                    }
+                    return StageKind.Edit;
                 case StepKind.Git:
                     if (step.Effect == StepEffect.Change) return beforeEdit ? StageKind.Setup : StageKind.Edit;
                     return beforeEdit ? StageKind.Explore : StageKind.Verify;
@@ -583,14 +613,17 @@ public sealed class StageSegmenter
             var reads = new List<string>();
             var listing = 0;
             var steps = 0;
+            var probes = 0;
             foreach (var s in Indexes(first, last))
             {
                 if (_run.Steps[s].Kind is StepKind.Think or StepKind.Message) continue;
                 steps++;
+                if (_facts[s].Any(f => f.ProbesEnvironment)) probes++;
                 var stepReads = _facts[s].SelectMany(f => f.Reads).Distinct(StringComparer.Ordinal).ToList();
                 reads.AddRange(stepReads);
                 if (stepReads.Count == 0 && _run.Steps[s].Kind == StepKind.Search) listing++;
             }
+            if (steps > 0 && probes * 2 >= steps) return "Explore the environment";
             var top = reads.GroupBy(r => r, StringComparer.Ordinal).OrderByDescending(g => g.Count()).FirstOrDefault();
             if (top is not null && steps > 0 && top.Count() * 2 >= steps && reads.Distinct(StringComparer.Ordinal).Count() <= 2)
             {
@@ -608,7 +641,7 @@ public sealed class StageSegmenter
         {
             var indexes = Indexes(first, last).ToList();
             var tests = LastTestSignal(indexes);
-            var runsScratch = indexes.Any(s => _facts[s].Any(f => f.Executes.Any(IsScratch) || f.Writes.Any(IsScratch)));
+            var runsScratch = indexes.Any(s => _facts[s].Any(f => f.Executes.Any(IsScratch) || f.Writes.Any(IsScratch) || f.Reads.Any(IsScratch)));
             if (runsScratch) return "Reproduce the issue";
             if (tests is not null || indexes.Any(s => _run.Steps[s].Kind == StepKind.Test)) return TestsTitle(tests);
             return RunTitle(indexes);
@@ -623,13 +656,33 @@ public sealed class StageSegmenter
             {
                 foreach (var call in _facts[s])
                 {
-                    if (call.Effect != StepEffect.Change || call.Kind is not (StepKind.Edit or StepKind.Create or StepKind.Git)) continue;
+                    if (call.Effect != StepEffect.Change) continue;
+                    if (call.Kind is StepKind.Run && call.ScriptTargets.Count > 0)
+                    {
+                        allCreates = false;
+                        written.AddRange(call.ScriptTargets.Where(w => !IsScratch(w)));
+                        continue;
+                    }
+                    if (call.Kind is not (StepKind.Edit or StepKind.Create or StepKind.Git)) continue;
                     if (call.Kind != StepKind.Create) allCreates = false;
                     written.AddRange(call.Writes.Where(w => !IsScratch(w)));
                 }
             }
             var files = written.Where(w => !IsDirectoryLike(w) || written.All(IsDirectoryLike)).Select(ShortPath).Distinct(StringComparer.Ordinal).ToList();
             var verb = allCreates && files.Count > 0 ? "Create" : "Edit";
+            var copies = indexes.SelectMany(s => _facts[s]).SelectMany(f => f.Copies).ToList();
+            if (files.Count > 0 && copies.Count > 0 && written.Where(w => !IsScratch(w)).All(w => copies.Any(c => c.To == w && IsScratch(c.From))))
+            {
+                // Copying a kept-aside version over the file puts it back.
+                verb = "Restore";
+            }
+            if (files.Count == 0)
+            {
+                // Only helper scripts were written here (they are run in a later stage): name them.
+                var helpers = indexes.SelectMany(s => _facts[s]).SelectMany(f => f.Writes).Where(w => _helpers.Contains(ShellCommandClassifier.Base(w)))
+                    .Select(ShellCommandClassifier.Base).Distinct(StringComparer.Ordinal).ToList();
+                if (helpers.Count > 0) return "Write " + string.Join(", ", helpers.Take(2)) + (helpers.Count > 2 ? $" and {helpers.Count - 2} more" : "");
+            }
             var title = files.Count switch
             {
                 0 => "Edit files",
@@ -664,6 +717,12 @@ public sealed class StageSegmenter
 
         private string RunTitle(List<int> indexes)
         {
+            if (!indexes.Any(s => _run.Steps[s].Kind is StepKind.Run or StepKind.Test))
+            {
+                var scratch = indexes.SelectMany(s => _facts[s]).Where(f => f.Effect == StepEffect.Change).SelectMany(f => f.Writes)
+                    .Select(ShellCommandClassifier.Base).Distinct(StringComparer.Ordinal).ToList();
+                if (scratch.Count > 0) return "Write " + string.Join(", ", scratch.Take(2)) + (scratch.Count > 2 ? $" and {scratch.Count - 2} more" : "");
+            }
             string? program = null;
             foreach (var s in indexes)
             {

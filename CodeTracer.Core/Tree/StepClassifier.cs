@@ -27,7 +27,7 @@ public sealed class StepClassifier
     internal CallFacts[][] ClassifyWithFacts(Run run)
     {
         var state = new RunState(run.Framework);
-        var shell = new ShellCommandClassifier(_options.MaxShellCommandChars, state.IsWriterScript);
+        var shell = new ShellCommandClassifier(_options.MaxShellCommandChars, state);
         var result = new CallFacts[run.Steps.Count][];
         for (var s = 0; s < run.Steps.Count; s++)
         {
@@ -488,9 +488,10 @@ public sealed class StepClassifier
     }
 
     /// <summary>What classification remembers across the steps of one run.</summary>
-    private sealed class RunState(string framework)
+    private sealed class RunState(string framework) : IRunMemory
     {
-        private readonly HashSet<string> _writerScripts = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<string>> _writerScripts = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<string>> _patches = new(StringComparer.Ordinal);
 
         /// <summary>SWE-agent's ACI reuses ordinary words (open, edit, create); only read them as ACI there.</summary>
         public bool AciFramework { get; } = framework is Frameworks.SweAgent or "" or Frameworks.CodeTracer;
@@ -498,18 +499,36 @@ public sealed class StepClassifier
         /// <summary>The file the SWE-agent ACI has open (its <c>edit</c> and <c>goto</c> act on it).</summary>
         public string? OpenFile { get; set; }
 
-        public bool IsWriterScript(string path) =>
-            _writerScripts.Count > 0 && (_writerScripts.Contains(path) || _writerScripts.Contains(ShellCommandClassifier.Base(path)));
+        /// <summary>For a script the run wrote with code that writes files, the files its code names; null otherwise.</summary>
+        public IReadOnlyList<string>? WriterScriptTargets(string path)
+        {
+            if (_writerScripts.Count == 0) return null;
+            return _writerScripts.GetValueOrDefault(path) ?? _writerScripts.GetValueOrDefault(ShellCommandClassifier.Base(path));
+        }
+
+        public IReadOnlyList<string>? PatchTargets(string path)
+        {
+            if (_patches.Count == 0) return null;
+            return _patches.GetValueOrDefault(path) ?? _patches.GetValueOrDefault(ShellCommandClassifier.Base(path));
+        }
 
         public void Learn(CallFacts facts)
         {
             foreach (var (file, content) in facts.Contents)
             {
                 var name = ShellCommandClassifier.Base(file);
+                if (ShellCommandClassifier.LooksLikeDiff(content))
+                {
+                    var targets = ShellCommandClassifier.DiffTargets(content);
+                    _patches[file] = targets;
+                    _patches[name] = targets;
+                    continue;
+                }
                 if (ShellCommandClassifier.PythonCodeWritesFiles(content))
                 {
-                    _writerScripts.Add(file);
-                    _writerScripts.Add(name);
+                    var targets = ShellCommandClassifier.WriteTargets(content, file);
+                    _writerScripts[file] = targets;
+                    _writerScripts[name] = targets;
                 }
                 else
                 {
