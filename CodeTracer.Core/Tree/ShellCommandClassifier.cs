@@ -390,7 +390,14 @@ internal sealed class ShellCommandClassifier
                 return;
             case "unzip" or "gunzip" or "bunzip2" or "unxz" or "7z" or "7za" or "unrar" or "zip" or "gzip" or "bzip2" or "xz" or "zstd" or "unzstd":
                 var listing = args.Has("-l") || args.Has("-t") || args.Has("-c") || args.Has("l") || args.Has("t") || args.Has("--list") || args.Has("--stdout");
-                ClassifyArchive(args, facts, extract: !listing, create: false);
+                var creating = program is "zip" or "gzip" or "bzip2" or "xz" or "zstd" || (program is "7z" or "7za" && args.First() is "a" or "u");
+                ClassifyArchive(args, facts, extract: !listing && !creating, create: creating);
+                // The archive is the first operand after 7z's subcommand letter, or the first operand.
+                var archiveOperands = args.Operands(["d", "x", "P"]).Where(o => o.Length > 1).ToList();
+                if (archiveOperands.Count > 0)
+                {
+                    if (creating) facts.Writes.Add(archiveOperands[0]); else facts.Reads.Add(archiveOperands[0]);
+                }
                 return;
             case "wget":
                 facts.Is(StepKind.Create, StepEffect.Change);

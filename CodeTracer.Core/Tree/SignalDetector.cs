@@ -28,10 +28,17 @@ public sealed class SignalDetector
     internal void Detect(Run run, CallFacts[][] facts)
     {
         var perStep = new List<Signal>[run.Steps.Count];
+        var unparsed = UnparsedResponses(run);
         for (var s = 0; s < run.Steps.Count; s++)
         {
             perStep[s] = [];
             DetectCallSignals(run.Steps[s], facts[s], perStep[s]);
+            if (run.Steps[s].ToolCalls.Count == 0 && run.Steps[s].Provenance?.File is { } file && unparsed.TryGetValue(file, out var warning))
+            {
+                // The harness's complaint about a response it could not parse is kept as an import warning on the
+                // response file, since such a step has no call to hold it.
+                perStep[s].Add(new Signal { Kind = SignalKind.FormatError, Message = "the harness could not parse the agent's response", EvidenceLine = warning });
+            }
         }
         DetectRepeats(run, facts, perStep);
         DetectReverts(run, facts, perStep);
@@ -47,6 +54,20 @@ public sealed class SignalDetector
             if (list.Count > _options.MaxSignalsPerStep) list.RemoveRange(_options.MaxSignalsPerStep, list.Count - _options.MaxSignalsPerStep);
             run.Steps[s].Signals = list;
         }
+    }
+
+    private Dictionary<string, string> UnparsedResponses(Run run)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var warning in run.Warnings)
+        {
+            if (warning.Code != "response-unparsed" || warning.File is null) continue;
+            const string Marker = "the harness answered: ";
+            var at = warning.Message.IndexOf(Marker, StringComparison.Ordinal);
+            var evidence = at >= 0 ? warning.Message[(at + Marker.Length)..] : warning.Message;
+            result.TryAdd(warning.File, evidence.Length <= _options.EvidenceChars ? evidence : evidence[.._options.EvidenceChars]);
+        }
+        return result;
     }
 
     /// <summary>Most telling first: format errors and timeouts explain everything after them; passing tests least.</summary>

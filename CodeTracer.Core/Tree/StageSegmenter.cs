@@ -52,7 +52,25 @@ public sealed class StageSegmenter
         if (next <= n) stages.AddRange(SegmentRange(context, next, n));
 
         for (var i = 0; i < stages.Count; i++) stages[i].Id = i + 1;
+        NumberRepeatedTitles(stages);
         run.Stages = stages;
+    }
+
+    /// <summary>Neighbouring stages with the same title (a long stretch split in pieces) become "title (part 2)", ...</summary>
+    private static void NumberRepeatedTitles(List<Stage> stages)
+    {
+        var i = 0;
+        while (i < stages.Count)
+        {
+            var j = i + 1;
+            while (j < stages.Count && stages[j].Title == stages[i].Title && stages[j].Kind == stages[i].Kind) j++;
+            if (j - i > 1)
+            {
+                var title = stages[i].Title;
+                for (var k = i; k < j; k++) stages[k].Title = $"{title} (part {k - i + 1})";
+            }
+            i = j;
+        }
     }
 
     // ---------------- shipped ranges ----------------
@@ -245,20 +263,28 @@ public sealed class StageSegmenter
                 var remaining = segment.Last - first + 1;
                 var bestCut = -1;
                 var bestScore = double.MaxValue;
-                // A cut at b puts steps first..b-1 in one stage; leave at least `min` steps on both sides.
+                // A cut at b puts steps first..b-1 in one stage; leave at least `min` steps on both sides. Only cuts
+                // with a reason count (after a test run, where the file in focus changes), the nearest the target wins.
                 for (var b = first + min; b <= first + max && b <= segment.Last - min + 1; b++)
                 {
                     var length = b - first;
-                    var score = Math.Abs(length - target);
-                    if (context.IsTestStep(b - 1)) score -= 3;
-                    else if (context.FocusChanges(b - 1, b)) score -= 2;
+                    double score;
+                    if (context.IsTestStep(b - 1)) score = Math.Abs(length - target) - 3;
+                    else if (context.FocusChanges(b - 1, b)) score = Math.Abs(length - target) - 2;
+                    else continue;
                     if (score < bestScore)
                     {
                         bestScore = score;
                         bestCut = b;
                     }
                 }
-                if (bestCut < 0) bestCut = first + Math.Min(target, remaining - 1);
+                // A stretch with no natural break (the same command, tried again and again) is cut into the longest
+                // pieces allowed, evenly, rather than into many small ones that would all say the same.
+                if (bestCut < 0)
+                {
+                    var pieces = (int)Math.Ceiling(remaining / (double)max);
+                    bestCut = first + (int)Math.Ceiling(remaining / (double)pieces);
+                }
                 result.Add(segment with { First = first, Last = bestCut - 1 });
                 first = bestCut;
             }
@@ -605,7 +631,24 @@ public sealed class StageSegmenter
         {
             if (Indexes(first, last).Any(s => _run.Steps[s].Kind == StepKind.Install)) return "Install dependencies";
             if (Indexes(first, last).Any(s => _run.Steps[s].Kind == StepKind.Run && _run.Steps[s].Effect == StepEffect.Change)) return "Build the project";
+            var creates = Indexes(first, last).Where(s => _run.Steps[s].Kind == StepKind.Create).ToList();
+            if (creates.Count > 0 && creates.All(s => _facts[s].All(f => f.Kind != StepKind.Create || f.Writes.All(IsDirectoryLike))))
+            {
+                // Extractions name the archive they read; downloads and new folders name nothing useful.
+                var archive = creates.SelectMany(s => _facts[s]).SelectMany(f => f.Reads).FirstOrDefault(IsArchive);
+                if (archive is not null) return "Extract " + ShellCommandClassifier.Base(archive);
+                if (creates.All(s => _facts[s].All(f => f.Kind != StepKind.Create || f.Writes.Count > 0))) return "Create folders";
+                return "Download files";
+            }
             return "Set up the environment";
+        }
+
+        private static bool IsArchive(string path)
+        {
+            var name = path.ToLowerInvariant();
+            return name.EndsWith(".zip", StringComparison.Ordinal) || name.EndsWith(".7z", StringComparison.Ordinal) || name.Contains(".tar", StringComparison.Ordinal)
+                || name.EndsWith(".tgz", StringComparison.Ordinal) || name.EndsWith(".gz", StringComparison.Ordinal) || name.EndsWith(".rar", StringComparison.Ordinal)
+                || name.EndsWith(".xz", StringComparison.Ordinal) || name.EndsWith(".bz2", StringComparison.Ordinal);
         }
 
         private string ExploreTitle(int first, int last)

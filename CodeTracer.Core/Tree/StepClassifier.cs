@@ -27,6 +27,7 @@ public sealed class StepClassifier
     internal CallFacts[][] ClassifyWithFacts(Run run)
     {
         var state = new RunState(run.Framework);
+        var rawActions = run.Format == RunFormats.CodeTracerNormalized;
         var shell = new ShellCommandClassifier(_options.MaxShellCommandChars, state);
         var result = new CallFacts[run.Steps.Count][];
         for (var s = 0; s < run.Steps.Count; s++)
@@ -39,7 +40,7 @@ public sealed class StepClassifier
             for (var c = 0; c < step.ToolCalls.Count; c++)
             {
                 var call = step.ToolCalls[c];
-                var facts = ClassifyCall(call, state, shell);
+                var facts = rawActions ? ClassifyRawCall(call, state, shell) : ClassifyCall(call, state, shell);
                 calls[c] = facts;
                 call.Kind = facts.Kind;
                 call.Effect = facts.Effect;
@@ -62,6 +63,34 @@ public sealed class StepClassifier
             result[s] = calls;
         }
         return result;
+    }
+
+    /// <summary>A call whose command is a raw artifact (CodeTracer's normalized steps): classify the actions inside it.</summary>
+    private static CallFacts ClassifyRawCall(ToolCall call, RunState state, ShellCommandClassifier shell)
+    {
+        if (RawActionDecoder.Decode(call.Command) is not { } inner) return ClassifyCall(call, state, shell);
+        if (inner.Count == 1) return ClassifyCall(inner[0], state, shell);
+        var facts = new CallFacts();
+        if (inner.Count == 0)
+        {
+            // A response without commands: the agent only wrote (or the harness could not parse it).
+            facts.Is(StepKind.Message);
+            facts.Normalized = "";
+            return facts;
+        }
+        var allWait = true;
+        var normalized = new List<string>(inner.Count);
+        foreach (var part in inner)
+        {
+            var partFacts = ClassifyCall(part, state, shell);
+            facts.Absorb(partFacts);
+            allWait &= partFacts.IsWait;
+            normalized.Add(partFacts.Normalized);
+            state.Learn(partFacts);
+        }
+        facts.IsWait = allWait;
+        facts.Normalized = string.Join('\u001e', normalized);
+        return facts;
     }
 
     private static CallFacts ClassifyCall(ToolCall call, RunState state, ShellCommandClassifier shell)
