@@ -31,6 +31,9 @@ internal sealed class CallFacts
     /// <summary>Files a script the run wrote is seen to write when the call runs it (<c>python apply_fix.py</c> editing <c>src/x.py</c>).</summary>
     public List<string> ScriptTargets { get; } = [];
 
+    /// <summary>The first program the call runs (<c>python</c>, <c>node</c>, <c>hashcat</c>), for titles.</summary>
+    public string? Program { get; set; }
+
     /// <summary>The call looks at the machine rather than the work (<c>which java</c>, <c>find / -name jdk</c>, <c>python --version</c>).</summary>
     public bool ProbesEnvironment { get; set; }
 
@@ -80,6 +83,7 @@ internal sealed class CallFacts
         Executes.AddRange(other.Executes);
         ScriptTargets.AddRange(other.ScriptTargets);
         Copies.AddRange(other.Copies);
+        if (other.KindRank > KindRank || Program is null) Program = other.Program ?? Program;
         ProbesEnvironment |= other.ProbesEnvironment;
         Replacements.AddRange(other.Replacements);
         Contents.AddRange(other.Contents);

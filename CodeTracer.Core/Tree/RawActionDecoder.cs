@@ -28,6 +28,8 @@ internal static class RawActionDecoder
                 if (root.Str("kind") == "ActionEvent") return FromOpenHandsV1(root);
             }
         }
+        // A slice of a chat log that does not parse on its own: read the assistant's "content" string out of it.
+        if (ContentLiteral(text) is { } content) return FromFences(content);
         if (text.Contains("```bash", StringComparison.Ordinal)) return FromFences(text);
         if (TerminusResponseParser.Parse(text) is { } response)
         {
@@ -37,7 +39,32 @@ internal static class RawActionDecoder
             if (response.TaskComplete) calls.Add(new ToolCall { Tool = "mark_task_complete" });
             return calls;
         }
-        return null;
+        // A piece of JSON that none of the above can read holds no action we can trust; reading it as shell would be noise.
+        return trimmed.Length > 0 && trimmed[0] is '{' or '"' or '[' ? [] : null;
+    }
+
+    /// <summary>The decoded value of the first <c>"content": "..."</c> string in a JSON fragment.</summary>
+    private static string? ContentLiteral(string text)
+    {
+        var key = text.IndexOf("\"content\"", StringComparison.Ordinal);
+        if (key < 0) return null;
+        var i = key + 9;
+        while (i < text.Length && text[i] is ' ' or ':' or '\t' or '\r' or '\n') i++;
+        if (i >= text.Length || text[i] != '"') return null;
+        var end = i + 1;
+        while (end < text.Length && text[end] != '"')
+        {
+            end += text[end] == '\\' ? 2 : 1;
+        }
+        if (end >= text.Length) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<string>(text.AsSpan(i, end - i + 1));
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static JsonDocument? TryParse(string json)

@@ -223,6 +223,10 @@ internal sealed class ShellCommandClassifier
         var name = words[start];
         var program = Base(name);
         var args = new ArgView(words, start + 1);
+        if (program.Length is > 0 and <= 40 && program is not ("cd" or "export" or "source" or "." or "echo" or "printf" or "sleep" or "set" or "true" or ":" or "[" or "[[" or "test"))
+        {
+            facts.Program ??= program;
+        }
 
         if (IsPython(program))
         {
@@ -869,16 +873,20 @@ internal sealed class ShellCommandClassifier
     };
 
     /// <summary>
-    /// The files code probably writes: the string literals in it that look like paths to source files (a slash or a
-    /// known extension, no spaces). Code that edits a file nearly always names it, and a script's other literals
-    /// rarely look like paths. At most five, the script itself excluded.
+    /// The files code probably writes: string literals that look like paths to source or data files (a known
+    /// extension, no spaces), ranked by how close they sit to a write: <c>open('x', 'w')</c>, <c>to_csv('x')</c>,
+    /// <c>write_text</c> first; then literals assigned to a name that says output (<c>out_file = 'x'</c>); other
+    /// literals only when nothing better is found and there are at most two. At most five, the script itself excluded.
     /// </summary>
     internal static List<string> WriteTargets(string code, string? self)
     {
-        var targets = new List<string>();
+        var strong = new List<string>();
+        var hinted = new List<string>();
+        var weak = new List<string>();
         var span = code.AsSpan();
         var i = 0;
-        while (i < span.Length && targets.Count < 5)
+        var literals = 0;
+        while (i < span.Length && literals < 200)
         {
             var quote = span[i];
             if (quote is not ('\'' or '"'))
@@ -894,15 +902,54 @@ internal sealed class ShellCommandClassifier
                 continue;
             }
             var literal = span[(i + 1)..end];
+            var before = span[Math.Max(0, i - 40)..i];
+            var after = span[(end + 1)..Math.Min(span.Length, end + 24)];
             i = end + 1;
+            literals++;
             if (literal.Length is < 3 or > 200 || literal.ContainsAny(" \t{}%$*<>|,;()") || literal.StartsWith("http", StringComparison.Ordinal)) continue;
             var text = literal.ToString();
             var extension = Path.GetExtension(text);
             if (extension.Length < 2 || !s_sourceExtensions.Contains(extension)) continue;
             if (self is not null && (text == self || Base(text) == Base(self))) continue;
-            if (!targets.Contains(text)) targets.Add(text);
+            var list = IsWriteContext(before, after) ? strong : IsOutputName(before) ? hinted : weak;
+            if (!list.Contains(text)) list.Add(text);
         }
-        return targets;
+        var chosen = strong.Count > 0 ? strong : hinted.Count > 0 ? hinted : weak.Count <= 2 ? weak : [];
+        return chosen.Take(5).ToList();
+    }
+
+    private static bool IsWriteContext(ReadOnlySpan<char> before, ReadOnlySpan<char> after)
+    {
+        var a = after.TrimStart();
+        if (a.StartsWith(",", StringComparison.Ordinal))
+        {
+            var mode = a[1..].TrimStart();
+            if (mode.StartsWith("'w", StringComparison.Ordinal) || mode.StartsWith("\"w", StringComparison.Ordinal) || mode.StartsWith("'a", StringComparison.Ordinal)
+                || mode.StartsWith("\"a", StringComparison.Ordinal) || mode.StartsWith("'r+", StringComparison.Ordinal) || mode.StartsWith("mode='w", StringComparison.Ordinal)
+                || mode.StartsWith("mode=\"w", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+        var b = before.TrimEnd();
+        return b.EndsWith("to_csv(", StringComparison.Ordinal) || b.EndsWith("savefig(", StringComparison.Ordinal) || b.EndsWith("writeFileSync(", StringComparison.Ordinal)
+            || b.EndsWith("np.save(", StringComparison.Ordinal) || b.EndsWith("to_json(", StringComparison.Ordinal) || b.EndsWith("to_parquet(", StringComparison.Ordinal)
+            || (b.EndsWith("Path(", StringComparison.Ordinal) && (after.Contains(".write_text(", StringComparison.Ordinal) || after.Contains(".write_bytes(", StringComparison.Ordinal)));
+    }
+
+    private static bool IsOutputName(ReadOnlySpan<char> before)
+    {
+        var b = before.TrimEnd();
+        if (!b.EndsWith("=", StringComparison.Ordinal)) return false;
+        b = b[..^1].TrimEnd();
+        var start = b.Length;
+        while (start > 0 && (char.IsLetterOrDigit(b[start - 1]) || b[start - 1] == '_')) start--;
+        var name = b[start..];
+        return name.Contains("out", StringComparison.OrdinalIgnoreCase) || name.Contains("dest", StringComparison.OrdinalIgnoreCase)
+            || name.Contains("target", StringComparison.OrdinalIgnoreCase) || name.Contains("result", StringComparison.OrdinalIgnoreCase)
+            || name.Contains("dst", StringComparison.OrdinalIgnoreCase) || name.Contains("save", StringComparison.OrdinalIgnoreCase)
+            || name.Contains("write", StringComparison.OrdinalIgnoreCase) || name.Equals("file_path", StringComparison.OrdinalIgnoreCase)
+            || name.Equals("path", StringComparison.OrdinalIgnoreCase) || name.Equals("filename", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>The files a unified diff changes, from its <c>+++ b/path</c> lines (at most ten).</summary>

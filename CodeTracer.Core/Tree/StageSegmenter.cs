@@ -411,16 +411,26 @@ public sealed class StageSegmenter
                     foreach (var e in call.Executes) executed.Add(ShellCommandClassifier.Base(e));
                 }
             }
+            var seenCode = new HashSet<string>(StringComparer.Ordinal);
             foreach (var calls in facts)
             {
                 foreach (var call in calls)
                 {
-                    // Helper scripts that edit other files (apply_fix.py) are tools, not the change itself.
+                    // Helper scripts that edit other files (apply_fix.py) are tools, not the change itself: a patch, or
+                    // a script that writes a source file the run had already read or written, or one named like a fix.
                     foreach (var (file, content) in call.Contents)
                     {
-                        if (!ShellCommandClassifier.PythonCodeWritesFiles(content) && !ShellCommandClassifier.LooksLikeDiff(content)) continue;
-                        _scratch.Add(ShellCommandClassifier.Base(file));
-                        _helpers.Add(ShellCommandClassifier.Base(file));
+                        var name = ShellCommandClassifier.Base(file);
+                        var helper = ShellCommandClassifier.LooksLikeDiff(content)
+                            || ShellCommandClassifier.PythonCodeWritesFiles(content)
+                               && (HasFixName(name) || ShellCommandClassifier.WriteTargets(content, file).Any(t => IsCodeFile(t) && seenCode.Contains(ShellCommandClassifier.Base(t))));
+                        if (!helper) continue;
+                        _scratch.Add(name);
+                        _helpers.Add(name);
+                    }
+                    foreach (var f in call.Reads.Concat(call.Writes))
+                    {
+                        if (IsCodeFile(f)) seenCode.Add(ShellCommandClassifier.Base(f));
                     }
                     if (call.Kind is not (StepKind.Create or StepKind.Edit)) continue;
                     foreach (var w in call.Writes)
@@ -442,6 +452,14 @@ public sealed class StageSegmenter
             }
         }
 
+        private static bool HasFixName(string name) =>
+            name.StartsWith("fix", StringComparison.OrdinalIgnoreCase) || name.StartsWith("apply", StringComparison.OrdinalIgnoreCase)
+            || name.StartsWith("patch", StringComparison.OrdinalIgnoreCase) || name.StartsWith("update_", StringComparison.OrdinalIgnoreCase)
+            || name.StartsWith("modify", StringComparison.OrdinalIgnoreCase) || name.StartsWith("edit_", StringComparison.OrdinalIgnoreCase);
+
+        private static bool IsCodeFile(string path) =>
+            Path.GetExtension(path).ToLowerInvariant() is ".py" or ".js" or ".ts" or ".java" or ".c" or ".h" or ".cc" or ".cpp" or ".go" or ".rs" or ".rb" or ".php" or ".cs";
+
         private static bool IsScratchName(string path)
         {
             if (path.StartsWith("/tmp/", StringComparison.Ordinal)) return true;
@@ -456,7 +474,9 @@ public sealed class StageSegmenter
                 || stem.StartsWith("validate", StringComparison.Ordinal) || stem.Contains("sanity", StringComparison.Ordinal)
                 || stem.StartsWith("demo", StringComparison.Ordinal) || stem.Contains("scratch", StringComparison.Ordinal)
                 || stem.StartsWith("try_", StringComparison.Ordinal) || stem.StartsWith("bug", StringComparison.Ordinal)
-                || stem.Contains("issue", StringComparison.Ordinal) || stem is "mre" or "minimal" or "tmp" or "temp";
+                || stem.Contains("issue", StringComparison.Ordinal) || stem.Contains("backup", StringComparison.Ordinal)
+                || stem.EndsWith("_orig", StringComparison.Ordinal) || stem.EndsWith("_original", StringComparison.Ordinal) || stem.EndsWith("_old", StringComparison.Ordinal)
+                || stem is "mre" or "minimal" or "tmp" or "temp";
         }
 
         private static bool IsScratchLocation(string path)
@@ -522,6 +542,11 @@ public sealed class StageSegmenter
                     {
                         if (IsCleanupBeforeSubmit(s)) return StageKind.Submit;
                         return beforeEdit ? StageKind.Reproduce : StageKind.Verify;
+                    }
+                    // Changing system configuration (/etc/apt/sources.list) sets up the machine, not the work.
+                    if (step.Effect == StepEffect.Change && _facts[s].Where(f => f.Effect == StepEffect.Change).All(f => f.Writes.Count > 0 && f.Writes.All(ShellCommandClassifier.IsSystemPath)))
+                    {
+                        return StageKind.Setup;
                     }
                     // Downloads and extractions prepare the environment; so do new directories before any edit.
                     if (step.Effect == StepEffect.Change && !IsRealEdit(s))
@@ -771,27 +796,13 @@ public sealed class StageSegmenter
             {
                 if (_run.Steps[s].Kind is not (StepKind.Run or StepKind.Test)) continue;
                 program = _facts[s].SelectMany(f => f.Executes).Select(ShellCommandClassifier.Base).FirstOrDefault()
-                    ?? ProgramName(_run.Steps[s]);
+                    ?? _facts[s].Where(f => f.Kind is StepKind.Run or StepKind.Test).Select(f => f.Program).FirstOrDefault(p => p is not null);
                 if (program is not null) break;
             }
             var build = indexes.Any(s => _run.Steps[s].Kind == StepKind.Run && _run.Steps[s].Effect == StepEffect.Change)
                 && !indexes.Any(s => _facts[s].Any(f => f.Executes.Count > 0));
             var title = build ? "Build" + (program is null ? "" : " with " + program) : program is null ? "Run commands" : "Run " + program;
             return title + ErrorSuffix(indexes);
-        }
-
-        private static string? ProgramName(Step step)
-        {
-            var command = step.ToolCalls.FirstOrDefault(c => c.Kind is StepKind.Run or StepKind.Test)?.Command;
-            if (string.IsNullOrWhiteSpace(command)) return null;
-            var script = ShellCommandReader.Read(command, 4096);
-            var words = script.Commands.FirstOrDefault(c => c.Words.Count > 0 && c.Name is not ("cd" or "export" or "source" or "sleep"))?.Words;
-            if (words is null) return null;
-            var i = 0;
-            while (i < words.Count && (words[i].Contains('=') || words[i] is "sudo" or "timeout" or "time" or "env") || i < words.Count && i > 0 && words[i - 1] == "timeout") i++;
-            if (i >= words.Count) return null;
-            var name = ShellCommandClassifier.Base(words[i]);
-            return name.Length is > 0 and <= 30 ? name : null;
         }
 
         private string ErrorSuffix(List<int> indexes)
