@@ -462,7 +462,8 @@ public sealed class StageSegmenter
 
         private static bool IsScratchName(string path)
         {
-            if (path.StartsWith("/tmp/", StringComparison.Ordinal)) return true;
+            // A file straight in /tmp is a throw-away; a repository checked out under /tmp is not.
+            if (path.StartsWith("/tmp/", StringComparison.Ordinal) && path.IndexOf('/', 5) < 0) return true;
             var extension = Path.GetExtension(path).ToLowerInvariant();
             if (extension is ".bak" or ".orig" or ".original" or ".backup" or ".old" or ".save" or ".swp" or ".rej" or ".patch" or ".diff" or ".tmp" or ".log" or ".new" or ".fixed") return true;
             // "models.py.simple_fix", "x.c.v2": a copy of a source file kept aside.

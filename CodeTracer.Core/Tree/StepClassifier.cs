@@ -312,6 +312,12 @@ public sealed class StepClassifier
         switch (command)
         {
             case "view" or "read" or "show":
+                if (path is not null && LooksLikeDirectory(path))
+                {
+                    // Viewing a folder lists it.
+                    facts.Is(StepKind.Search);
+                    return;
+                }
                 facts.Is(StepKind.Read);
                 facts.OutputIsFileContent = true;
                 AddPath(facts.Reads, path);
@@ -486,16 +492,29 @@ public sealed class StepClassifier
         return words.Count > offset && !words[offset].StartsWith('-') ? words[offset] : null;
     }
 
+    /// <summary>A path whose last segment has no extension and is lower-case (<c>/repo/src</c>), unlike <c>Makefile</c> or <c>README</c>.</summary>
+    private static bool LooksLikeDirectory(string path)
+    {
+        var trimmed = path.TrimEnd('/');
+        if (trimmed.Length != path.Length) return true;
+        var name = ShellCommandClassifier.Base(trimmed);
+        return name.Length > 0 && !name.Contains('.') && !name.Any(char.IsUpper);
+    }
+
     private static void AddPath(List<string> list, string? path)
     {
         if (!string.IsNullOrWhiteSpace(path)) list.Add(path.Trim());
     }
 
-    /// <summary>The action with whitespace runs collapsed, prefixed by its tool, so two identical actions compare equal.</summary>
+    /// <summary>
+    /// The action with whitespace runs collapsed, prefixed by its tool, so two identical actions compare equal. The
+    /// arguments count too when there are any: "view x.py" with two different line ranges is not a repeat.
+    /// </summary>
     private static string Normalize(ToolCall call)
     {
         var text = call.Command;
         if (string.IsNullOrWhiteSpace(text)) text = call.Arguments ?? "";
+        else if (!string.IsNullOrWhiteSpace(call.Arguments)) text = text + "\u001f" + call.Arguments;
         var sb = new StringBuilder(Math.Min(text.Length, 4096) + 16);
         sb.Append(NormalizeTool(call.Tool)).Append('\u001f');
         var space = false;
