@@ -138,7 +138,7 @@ internal static partial class DiagnosisText
     [GeneratedRegex(@"^(?:(?:reproduce|repro|reproduction|debug|scratch|tmp|temp|check|verify|sanity|try|demo|example|minimal|mre|test_repro|test_issue|test_fix|test_bug|test_reproduce|test_my)[\w.-]*|[\w.-]*(?:reproduc|repro_|_repro|scratch|sandbox)[\w.-]*)\.\w+$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ScratchNameRegex();
 
-    // Backups and patch files the agent writes on the way to a change, not the change itself.
-    [GeneratedRegex(@"\.(?:orig|original|bak|backup|old|save|rej|patch|diff|swp)$|~$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    // Backups, patch files, downloads and build output the agent makes on the way to a change, not the change itself.
+    [GeneratedRegex(@"\.(?:orig|original|bak|backup|old|save|rej|patch|diff|swp|tar|gz|tgz|zip|bz2|xz|whl|deb|rpm|class|o|pyc|log)$|~$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ScratchExtensionRegex();
 }

@@ -115,7 +115,7 @@ public sealed partial class HeuristicLocalizer
         var lastChange = a.Steps.LastOrDefault(s => a.Persists(s) && !s.IsRunOnly && s.Step.Kind != StepKind.Submit)?.Id ?? 0;
         // Once the run changed real files, an error only shows the failure when it is about them (or is a failing
         // test): a missing test runner or an unrelated script's traceback is not why the run failed.
-        var changedKeys = a.Steps.Where(s => s.IsRealEdit && a.Persists(s)).SelectMany(s => s.EditedFiles)
+        var changedKeys = a.Steps.Where(s => a.IsRealEdit(s) && a.Persists(s)).SelectMany(s => s.EditedFiles)
             .Select(DiagnosisText.FileKey).Where(k => k.Length > 1).ToHashSet(StringComparer.Ordinal);
         TerminalFailure? best = null;
         var bestRank = int.MaxValue;
@@ -176,7 +176,7 @@ public sealed partial class HeuristicLocalizer
         var window = a.Steps.Where(s => s.Id > floor && s.Id <= terminal).ToList();
         var persisted = window.Where(a.Persists).ToList();
         var failureKeys = a.FailureFileKeys(failure);
-        var realEdits = persisted.Where(s => s.IsRealEdit).ToList();
+        var realEdits = persisted.Where(s => a.IsRealEdit(s)).ToList();
 
         if (IsDependencyText(a.FailureText(failure)) && persisted.FirstOrDefault(s => s.IsInstall) is { } install)
         {
@@ -325,7 +325,7 @@ public sealed partial class HeuristicLocalizer
         foreach (var step in a.Steps)
         {
             if (!step.IsStateChange || step.IsRunOnly) continue;
-            if (step.Id > onset.Id && step.Id <= terminal && step.IsRealEdit && a.Persists(step)
+            if (step.Id > onset.Id && step.Id <= terminal && a.IsRealEdit(step) && a.Persists(step)
                 && step.EditedFiles.Any(f => onsetKeys.Contains(DiagnosisText.FileKey(f)) && !DiagnosisText.IsScratchFile(f)))
             {
                 incorrect.Add(step.Id);
@@ -334,7 +334,7 @@ public sealed partial class HeuristicLocalizer
             {
                 incorrect.Add(step.Id);
             }
-            if (a.Reverted.Contains(step.Id) && step.IsRealEdit && step.Id <= terminal)
+            if (a.Reverted.Contains(step.Id) && a.IsRealEdit(step) && step.Id <= terminal)
             {
                 incorrect.Add(step.Id);
             }
@@ -397,7 +397,7 @@ public sealed partial class HeuristicLocalizer
         var incorrect = new SortedSet<int> { onset.Id };
         foreach (var step in a.Steps)
         {
-            if (a.Reverted.Contains(step.Id) && step.IsRealEdit) incorrect.Add(step.Id);
+            if (a.Reverted.Contains(step.Id) && a.IsRealEdit(step)) incorrect.Add(step.Id);
         }
         var unuseful = UnusefulSteps(a, incorrect);
         var failure = new TerminalFailure(surfaced, surfacedWhy, a.Get(surfaced)?.Signals.FirstOrDefault(), IsAbnormalExit: false);
@@ -425,7 +425,7 @@ public sealed partial class HeuristicLocalizer
 
         foreach (var step in a.Steps)
         {
-            if (!a.Reverted.Contains(step.Id) || !step.IsRealEdit) continue;
+            if (!a.Reverted.Contains(step.Id) || !a.IsRealEdit(step)) continue;
             var revertedBy = a.RevertedBy.GetValueOrDefault(step.Id);
             var failed = a.Steps.FirstOrDefault(s => s.Id > step.Id && (revertedBy == 0 || s.Id < revertedBy) && s.HasStrongFailure);
             found.Add((step, $"{step.Describe()}, a change the run later undid",
@@ -444,13 +444,18 @@ public sealed partial class HeuristicLocalizer
                 lastCleanCheck = step.Id;
                 continue;
             }
-            var edit = a.Steps.FirstOrDefault(s => s.Id > lastCleanCheck && s.Id < step.Id && s.IsRealEdit);
+            var edit = a.Steps.FirstOrDefault(s => s.Id > lastCleanCheck && s.Id < step.Id && a.IsRealEdit(s));
             if (edit is null) continue;
+            // The same check failing before the edit (javac missing all along) was not caused by it.
+            var command = DiagnosisText.OneLine(step.Command, 200);
+            if (a.Steps.Any(s => s.Id < edit.Id && s.HasStrongFailure && DiagnosisText.OneLine(s.Command, 200) == command)) continue;
             var fix = a.Steps.FirstOrDefault(s => s.Id > step.Id && s.IsTestOrRun && s.HasPassingTests && !s.HasStrongFailure)
                 ?? a.Steps.FirstOrDefault(s => s.Id > step.Id && s.IsTestOrRun && !s.HasStrongFailure && s.Signals.Count == 0);
+            // Without a passing check afterwards nothing shows the run got past it.
+            if (fix is null) continue;
             found.Add((edit, $"{edit.Describe()}, after which a check failed",
                 step.Id, $"{step.Describe()}: {SignalWhy(step.StrongFailure!)}",
-                fix?.Id, fix is null ? "" : $"{fix.Describe()}: the check passes again"));
+                fix.Id, $"{fix.Describe()}: the check passes again"));
             break;
         }
 
@@ -537,7 +542,7 @@ public sealed partial class HeuristicLocalizer
         }
 
         // The agent's own check after its last change passed (or it never checked), yet the verdict is a failure.
-        var lastEdit = a.Steps.LastOrDefault(s => s.IsRealEdit && a.Persists(s))?.Id ?? 0;
+        var lastEdit = a.Steps.LastOrDefault(s => a.IsRealEdit(s) && a.Persists(s))?.Id ?? 0;
         var checksAfter = a.Steps.Where(s => s.Id > lastEdit && s.IsTestOrRun).ToList();
         if (lastEdit > 0 && failure.Signal is null && !failure.IsAbnormalExit && (checksAfter.Count == 0 || !checksAfter[^1].HasStrongFailure))
         {
@@ -549,10 +554,10 @@ public sealed partial class HeuristicLocalizer
         // Wrong place: the failure (or else the task) names files, and neither the onset nor any change that lasted
         // touched one of them.
         var onsetKeys = onset.EditedFiles.Where(f => !DiagnosisText.IsScratchFile(f)).Select(DiagnosisText.FileKey).ToList();
-        if (onset.IsRealEdit && onsetKeys.Count > 0)
+        if (a.IsRealEdit(onset) && onsetKeys.Count > 0)
         {
             var named = failureKeys.Count > 0 ? failureKeys : taskKeys;
-            var changed = a.Steps.Where(s => s.IsRealEdit && a.Persists(s))
+            var changed = a.Steps.Where(s => a.IsRealEdit(s) && a.Persists(s))
                 .SelectMany(s => s.EditedFiles).Select(DiagnosisText.FileKey).Concat(onsetKeys).ToHashSet(StringComparer.Ordinal);
             if (named.Count > 0 && !changed.Overlaps(named)) return ErrorKinds.Localization;
         }
@@ -702,6 +707,9 @@ public sealed partial class HeuristicLocalizer
     [GeneratedRegex(@"\d+", RegexOptions.CultureInvariant)]
     private static partial Regex ShapeNumberRegex();
 
+    [GeneratedRegex(@"^[\w.-]+__[\w.-]+-\d+$", RegexOptions.CultureInvariant)]
+    private static partial Regex RepositoryTaskIdRegex();
+
     [GeneratedRegex(@"\bcp\s+(?:-\w+\s+)*(?<base>\S+?)\.(?:orig|original|bak|backup|old|save)\s+(?<target>\S+)", RegexOptions.CultureInvariant)]
     private static partial Regex RestoreBackupRegex();
 
@@ -765,8 +773,11 @@ public sealed partial class HeuristicLocalizer
         /// <summary>An <c>rm</c>: tree indexing calls it an edit, but deleting files is cleanup, not a change to blame.</summary>
         public bool IsRemoval { get; }
 
-        /// <summary>A real edit: writes a file that is not a scratch file (reproduction scripts, backups, patches).</summary>
-        public bool IsRealEdit => IsFileEdit && !IsRemoval && (EditedFiles.Count == 0 || EditedFiles.Any(f => !DiagnosisText.IsScratchFile(f)));
+        /// <summary>Writes a file that is not a scratch file by its name (reproduction scripts, backups, patches, archives).</summary>
+        public bool IsEditOfNonScratchFile => IsFileEdit && !IsRemoval
+            // An edit whose file could not be read off the command still edits something; a "create" without one is a
+            // download or an unpacked archive (wget, tar), not code.
+            && (EditedFiles.Count == 0 ? Step.Kind == StepKind.Edit : EditedFiles.Any(f => !DiagnosisText.IsScratchFile(f)));
 
         public bool IsCreateOnly => Step.ToolCalls.Where(c => c.Kind is StepKind.Edit or StepKind.Create).All(c => c.Kind == StepKind.Create);
 
@@ -841,6 +852,7 @@ public sealed partial class HeuristicLocalizer
                 : Steps.Count > 0 ? [new Stage { Id = 1, Kind = StageKind.Other, Title = "whole run", FirstStep = Steps[0].Id, LastStep = Steps[^1].Id }] : [];
             (Reverted, RevertedBy, Removed) = FindReverted();
             Superseded = FindSuperseded();
+            IsRepositoryFix = RepositoryTaskIdRegex().IsMatch(run.Task.Id ?? "");
             ModifiesExisting = FindModifiesExisting();
             NearRepeats = FindNearRepeats();
             TaskFileKeys = DiagnosisText.FilePaths(DiagnosisText.HeadTail(run.Task.Text, 8_000))
@@ -848,6 +860,9 @@ public sealed partial class HeuristicLocalizer
         }
 
         public Run Run { get; }
+
+        /// <summary>The task is a fix inside an existing repository (its id looks like <c>owner__repo-123</c>).</summary>
+        public bool IsRepositoryFix { get; }
         public List<StepFacts> Steps { get; }
         public List<Stage> Stages { get; }
         /// <summary>Edits undone later (git checkout/restore/reset/stash, or flagged by tree indexing): wrong attempts.</summary>
@@ -919,6 +934,18 @@ public sealed partial class HeuristicLocalizer
         /// <summary>Edits of files that existed before the run: touched by an earlier step, and not created by the run itself.</summary>
         public HashSet<int> ModifiesExisting { get; }
 
+        /// <summary>
+        /// In a repository fix (a SWE-bench style task id), files the run created and then ran or compiled: reproduction
+        /// scripts and ad-hoc tests, whatever their names. A terminal task's created files are its deliverables, so
+        /// there nothing is a helper by this rule.
+        /// </summary>
+        public HashSet<string> HelperFiles { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>A change to code: a non-scratch file that is not one of the run's own helper scripts.</summary>
+        public bool IsRealEdit(StepFacts step) =>
+            step.IsEditOfNonScratchFile
+            && (step.EditedFiles.Count == 0 || step.EditedFiles.Any(f => !DiagnosisText.IsScratchFile(f) && !HelperFiles.Contains(DiagnosisText.FileIdentity(f))));
+
         private HashSet<int> FindModifiesExisting()
         {
             var result = new HashSet<int>();
@@ -934,6 +961,14 @@ public sealed partial class HeuristicLocalizer
                         // An edit (not a create) of a file nobody created in the run edits what was already there.
                         if (existed || (!step.IsCreateOnly && !createdByRun.Contains(file))) result.Add(step.Id);
                         if (step.IsCreateOnly && !touched.Contains(file)) createdByRun.Add(file);
+                    }
+                }
+                if (IsRepositoryFix && step.IsTestOrRun)
+                {
+                    foreach (var file in step.Files.Select(DiagnosisText.FileIdentity).Where(createdByRun.Contains)) HelperFiles.Add(file);
+                    foreach (var path in DiagnosisText.FilePaths(DiagnosisText.FirstLine(step.Command, 400)).Select(DiagnosisText.FileIdentity).Where(createdByRun.Contains))
+                    {
+                        HelperFiles.Add(path);
                     }
                 }
                 // A step that failed (command not found, no such file) proves nothing exists.
