@@ -100,8 +100,7 @@ public sealed class ImportPageTests : WebTestContext
 
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("#ct-import-results")));
         var error = Assert.Single(cut.FindAll(".ct-import-error"));
-        Assert.Contains("upload", error.TextContent);
-        Assert.Contains("no agent run found", error.TextContent);
+        Assert.Contains("no agent run found in the uploaded files (notes.txt)", error.TextContent);
         Assert.DoesNotContain(_temp.Path, error.TextContent, StringComparison.Ordinal);
     }
 

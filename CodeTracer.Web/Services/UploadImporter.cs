@@ -177,6 +177,13 @@ public sealed partial class UploadSession : IDisposable
         foreach (var error in batch.Errors)
         {
             var where = error.Location is null ? "" : $" at {error.Location}";
+            if (string.Equals(Path.GetFullPath(error.File), Path.GetFullPath(_filesRoot), StringComparison.Ordinal))
+            {
+                // About the upload as a whole: name what was uploaded rather than a folder the user never saw.
+                var names = string.Join(", ", Directory.EnumerateFileSystemEntries(_filesRoot).Select(Path.GetFileName).Order(StringComparer.Ordinal).Take(10));
+                result.Errors.Add(new UploadError("upload", error.Reason.Replace("in this folder", $"in the uploaded files ({names})", StringComparison.Ordinal)));
+                continue;
+            }
             result.Errors.Add(new UploadError(Display(error.File), $"{Display(error.Reason)}{where}"));
         }
         foreach (var run in batch.Runs) RewritePaths(run);
