@@ -24,6 +24,9 @@ public sealed class ImportOptions
 
     /// <summary>How many levels above a run's source outcome files (results.json, report.json, ...) are looked for.</summary>
     public int OutcomeSearchLevels { get; set; } = 4;
+
+    /// <summary>Most loose <c>*.json</c> files per folder checked for run summaries (<c>resolved_ids</c> lists) while joining outcomes.</summary>
+    public int MaxOutcomeFilesPerFolder { get; set; } = 200;
 }
 
 internal sealed class ImportOptionsValidator : IValidateOptions<ImportOptions>
@@ -37,6 +40,7 @@ internal sealed class ImportOptionsValidator : IValidateOptions<ImportOptions>
         if (options.MaxStepsPerRun <= 0) failures.Add($"{ImportOptions.SectionName}:MaxStepsPerRun must be positive.");
         if (options.MaxDirectoryDepth is < 1 or > 64) failures.Add($"{ImportOptions.SectionName}:MaxDirectoryDepth must be between 1 and 64.");
         if (options.OutcomeSearchLevels is < 0 or > 16) failures.Add($"{ImportOptions.SectionName}:OutcomeSearchLevels must be between 0 and 16.");
+        if (options.MaxOutcomeFilesPerFolder is < 0 or > 100_000) failures.Add($"{ImportOptions.SectionName}:MaxOutcomeFilesPerFolder must be between 0 and 100000.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -43,6 +43,7 @@ public static class JsonInput
         {
             throw new ImportException(path, $"byte {nul}", "the file holds a NUL byte: it is binary, not a JSON or text trajectory");
         }
+        RunImportService.RememberHash(context, path, bytes);
         return bytes;
     }
 

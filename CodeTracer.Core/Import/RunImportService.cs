@@ -209,9 +209,17 @@ public sealed class RunImportService
         run.ImportedAtUtc = DateTime.UtcNow;
     }
 
+    /// <summary>Records the hash of bytes an importer already read, so the file is not read a second time to hash it.</summary>
+    public static void RememberHash(ImportContext context, string path, ReadOnlySpan<byte> bytes)
+    {
+        context.Cache.TryAdd(HashKey(path), (Hash: Convert.ToHexStringLower(SHA256.HashData(bytes)), Length: (long)bytes.Length));
+    }
+
+    private static string HashKey(string path) => "sha256:" + Path.GetFullPath(path);
+
     private static void HashInto(SourceFile file, ImportContext context)
     {
-        var cached = context.GetOrAdd("sha256:" + file.Path, () =>
+        var cached = context.GetOrAdd(HashKey(file.Path), () =>
         {
             try
             {
