@@ -158,3 +158,25 @@ public sealed class RunUrlsTests
         Assert.Equal("/runs/ab12", RunUrls.Run("ab12", tab: "tree"));
     }
 }
+
+public sealed class DisplayTests
+{
+    [Theory]
+    [InlineData("\u001b[31mred\u001b[0m title", "red title")]
+    [InlineData("a\u001b]0;window title\u0007b", "ab")]
+    [InlineData("line1\nline2\r\u0000x", "line1 line2  x")]
+    [InlineData("<script>alert(1)</script>", "<script>alert(1)</script>")]
+    [InlineData(null, "")]
+    public void Plain_TerminalNoise_IsRemoved(string? text, string expected) => Assert.Equal(expected, Display.Plain(text));
+
+    [Fact]
+    public void Figures_AreShortAndCultureFree()
+    {
+        Assert.Equal("1.2k", Display.Tokens(1234));
+        Assert.Equal("3.4M", Display.Tokens(3_400_000));
+        Assert.Equal("–", Display.Tokens(null));
+        Assert.Equal("$0.40", Display.Cost(0.4));
+        Assert.Equal("3m 12s", Display.Duration(192));
+        Assert.Equal("2h 5m", Display.Duration(7500));
+    }
+}

@@ -1,11 +1,30 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace CodeTracer.Web.Utils;
 
 /// <summary>Short, culture-independent renderings of run figures for lists.</summary>
-public static class Display
+public static partial class Display
 {
     private static readonly CultureInfo s_invariant = CultureInfo.InvariantCulture;
+
+    /// <summary>
+    /// One line of untrusted text for a list or a link: ANSI escape sequences removed, other control characters
+    /// (ESC, BEL, NUL, CR, LF, ...) turned into spaces, so terminal noise in a task title or model name never reaches the page.
+    /// </summary>
+    public static string Plain(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return "";
+        var withoutAnsi = AnsiSequence().Replace(text, "");
+        return string.Create(withoutAnsi.Length, withoutAnsi, static (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++) span[i] = char.IsControl(source[i]) ? ' ' : source[i];
+        });
+    }
+
+    // CSI (ESC [ ... final), OSC (ESC ] ... BEL or ESC \), and two-character escapes.
+    [GeneratedRegex(@"\x1B(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1B]*(?:\x07|\x1B\\)?|[@-Z\\-_])", RegexOptions.CultureInvariant)]
+    private static partial Regex AnsiSequence();
 
     /// <summary>1234 → "1.2k", 3400000 → "3.4M", null → "–".</summary>
     public static string Tokens(long? tokens) => tokens switch

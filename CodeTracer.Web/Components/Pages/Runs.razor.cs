@@ -224,7 +224,7 @@ public sealed partial class Runs : IAsyncDisposable
         if (run.ExitStatus is { } exit) parts.Add("exit: " + exit);
         if (run.ErrorSignalCount > 0) parts.Add($"{run.ErrorSignalCount} error signal{(run.ErrorSignalCount == 1 ? "" : "s")}");
         if (run.WarningCount > 0) parts.Add($"{run.WarningCount} warning{(run.WarningCount == 1 ? "" : "s")}");
-        return string.Join(" · ", parts);
+        return Display.Plain(string.Join(" · ", parts));
     }
 
     private static string CountText(int count) => count == 1 ? "1 run" : $"{count:N0} runs";
