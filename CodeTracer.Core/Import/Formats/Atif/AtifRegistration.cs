@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CodeTracer.Core.Import.Formats.Atif;
 
@@ -6,6 +7,7 @@ internal static class AtifRegistration
 {
     public static IServiceCollection AddAtifImporters(this IServiceCollection services)
     {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITrajectoryImporter, AtifImporter>());
         return services;
     }
 }

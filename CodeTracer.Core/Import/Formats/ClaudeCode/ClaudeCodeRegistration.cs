@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CodeTracer.Core.Import.Formats.ClaudeCode;
 
@@ -6,6 +7,7 @@ internal static class ClaudeCodeRegistration
 {
     public static IServiceCollection AddClaudeCodeImporters(this IServiceCollection services)
     {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITrajectoryImporter, ClaudeCodeImporter>());
         return services;
     }
 }
