@@ -50,6 +50,8 @@ public static class JsonInput
     /// <summary>Parses JSON bytes; <paramref name="lineOffset"/> is added to reported line numbers (for JSONL lines).</summary>
     public static JsonDocument ParseBytes(ReadOnlyMemory<byte> bytes, string path, int lineOffset, ImportContext context)
     {
+        // Editors on Windows write a UTF-8 byte order mark; the parser rejects it, so skip it.
+        if (bytes.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) bytes = bytes[3..];
         try
         {
             return JsonDocument.Parse(bytes, DocumentOptions(context));
