@@ -76,6 +76,7 @@ public sealed class DemoRunSeederTests : IDisposable
         Assert.Equal(OutcomeStatus.Resolved, byTask["acme__csvslice-88"].Outcome.Status);
         Assert.Equal(OutcomeStatus.Resolved, byTask["log-summary"].Outcome.Status);
         Assert.Equal(OutcomeStatus.Unresolved, byTask["build-sqlite-fts"].Outcome.Status);
+        Assert.Equal(OutcomeStatus.Unresolved, byTask["acme__dateparse-77"].Outcome.Status);
         Assert.All(batch.Runs, r => Assert.InRange(r.StepCount, 8, 30));
     }
 
