@@ -16,7 +16,7 @@ public sealed class ExplorerCollection : ICollectionFixture<ExplorerFixture>
 /// <summary>
 /// One explorer process and one Chromium for every browser test. The app is the built CodeTracer.Web.dll beside
 /// this test assembly, started on a free loopback port over a fresh database (so it seeds the demo runs); a few real
-/// runs from ../shared/traces are imported into the same database with the CLI before it starts. Nothing is built here.
+/// runs from ../shared/traces are then imported into the same database with the CLI while it runs. Nothing is built here.
 /// </summary>
 public sealed class ExplorerFixture : IAsyncLifetime
 {
@@ -51,16 +51,18 @@ public sealed class ExplorerFixture : IAsyncLifetime
         if (BrowserEnvironment.SkipReason is not null) return;
         if (!File.Exists(AppDll)) throw new InvalidOperationException($"{AppDll} is missing: build the solution before running the browser tests.");
 
+        var port = FreePort();
+        BaseUrl = $"http://127.0.0.1:{port}";
+        _app = StartProcess(["--urls", BaseUrl], line => _output.Enqueue(line));
+        await WaitUntilAnsweringAsync();
+
+        // After the app has seeded the demo runs into the empty database (seeding skips a database that holds runs),
+        // and while it runs: the command line and the server share the database file.
         if (TraceCorpus.IsAvailable)
         {
             var paths = CorpusRuns.Select(p => TraceCorpus.Path(p.Split('/'))).ToArray();
             CorpusImport = await RunCliAsync(["import", .. paths], TimeSpan.FromSeconds(120));
         }
-
-        var port = FreePort();
-        BaseUrl = $"http://127.0.0.1:{port}";
-        _app = StartProcess(["--urls", BaseUrl], line => _output.Enqueue(line));
-        await WaitUntilAnsweringAsync();
 
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

@@ -73,13 +73,16 @@ public sealed class RunPageTests : BrowserTest
         var id = await FindRunIdAsync("acme__sizefmt-214");
         await OpenAsync("/runs/" + id);
         var search = Page.Locator("#ct-run-search");
-        await search.FillAsync("KiB");
+        await search.FillAsync("reproduce");
         await search.PressAsync("Enter");
 
         await Assertions.Expect(Page.Locator("#ct-search-count")).ToContainTextAsync(new Regex(@"[1-9]"));
         await Assertions.Expect(Page.Locator("#ct-tree mark").First).ToBeVisibleAsync();
-        await Assertions.Expect(Page.Locator("#ct-tree mark").First).ToHaveTextAsync(new Regex("KiB", RegexOptions.IgnoreCase));
-        await ExpectUrlAsync(Page, "[?&]q=KiB");
+        await Assertions.Expect(Page.Locator("#ct-tree mark").First).ToHaveTextAsync(new Regex("^reproduce$", RegexOptions.IgnoreCase));
+        // Enter went to a match: a step is selected and its detail shown.
+        await Assertions.Expect(Page.Locator("#ct-tree [data-selected=true]")).ToHaveCountAsync(1);
+        await Assertions.Expect(Page.Locator("#ct-step-detail")).ToBeVisibleAsync();
+        await ExpectUrlAsync(Page, "[?&]q=reproduce");
     }
 
     [BrowserFact]

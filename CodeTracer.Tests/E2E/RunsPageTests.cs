@@ -52,10 +52,10 @@ public sealed class RunsPageTests : BrowserTest
     {
         await OpenAsync("/");
         await Page.Locator("tr.ct-run-row").First.WaitForAsync();
-        // "no such module: fts5" only appears in the Terminus 2 demo run's terminal output.
-        await Page.Locator("#ct-runs-search").FillAsync("no such module");
+        // "amalgamation" only appears in the Terminus 2 demo run (its task and its terminal output).
+        await Page.Locator("#ct-runs-search").FillAsync("amalgamation");
 
-        await ExpectUrlAsync(Page, "[?&]q=no%20such%20module");
+        await ExpectUrlAsync(Page, "[?&]q=amalgamation");
         await Assertions.Expect(Page.Locator("tr.ct-run-row")).ToHaveCountAsync(1);
         await Assertions.Expect(Page.Locator("tr.ct-run-row").First).ToContainTextAsync("build-sqlite-fts");
         await Assertions.Expect(Page.Locator("#ct-runs-count")).ToHaveTextAsync("1 run");
@@ -65,7 +65,8 @@ public sealed class RunsPageTests : BrowserTest
     public async Task RunsPage_ClickFailedRun_OpensItsRunPage()
     {
         await OpenAsync("/?outcome=unresolved&task=sizefmt");
-        var row = Page.Locator("tr.ct-run-row").First;
+        var row = Page.Locator("tr.ct-run-row[data-run-id]").First;
+        await row.WaitForAsync();
         var id = await row.GetAttributeAsync("data-run-id");
         Assert.False(string.IsNullOrEmpty(id));
 

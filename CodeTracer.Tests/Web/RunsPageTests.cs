@@ -123,7 +123,7 @@ public sealed class EmptyRunsPageTests : WebTestContext
     }
 }
 
-public sealed class RunUrlsTests
+public sealed class RunListUrlTests
 {
     [Fact]
     public void Runs_FilterWithEveryField_RoundTripsThroughTheUrl()

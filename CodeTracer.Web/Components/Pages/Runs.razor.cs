@@ -136,6 +136,9 @@ public sealed partial class Runs : IAsyncDisposable
 
     private async Task<GridData<RunSummary>> LoadServerDataAsync(GridState<RunSummary> state, CancellationToken cancellationToken)
     {
+        // A load started by a grid that has since been replaced (the filters changed meanwhile) must not write its
+        // older view back into the URL when it finishes.
+        var generation = _gridGeneration;
         var shown = _filter with { Page = state.Page + 1, Sort = SortFromGrid(state) };
         PagedResult<RunSummary> result;
         try
@@ -156,6 +159,7 @@ public sealed partial class Runs : IAsyncDisposable
             return new GridData<RunSummary> { Items = [], TotalItems = 0 };
         }
 
+        if (generation != _gridGeneration) return new GridData<RunSummary> { Items = [], TotalItems = 0 };
         _total = result.TotalCount;
         if (shown != _filter)
         {
