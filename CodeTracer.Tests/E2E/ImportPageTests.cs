@@ -50,6 +50,22 @@ public sealed class ImportPageTests : BrowserTest
     }
 
     [BrowserFact]
+    public async Task ImportPage_PickRunFolder_KeepsItsLayoutAndVerdict()
+    {
+        var trial = Path.Combine(AppContext.BaseDirectory, "DemoRuns", "terminal-bench", "2025-05-14__09-12-44", "build-sqlite-fts");
+
+        await OpenAsync("/import");
+        await Page.Locator("#ct-upload-folder").SetInputFilesAsync(trial);
+
+        // 12 episode folders plus results.json: the verdict only joins when agent-logs/ and results.json keep their places.
+        await Assertions.Expect(Page.Locator(".ct-upload-file").First).ToContainTextAsync("build-sqlite-fts/");
+        var result = Page.Locator(".ct-import-result");
+        await Assertions.Expect(result).ToHaveCountAsync(1);
+        await Assertions.Expect(result.Locator(".ct-outcome-chip")).ToHaveAttributeAsync("data-outcome", "unresolved");
+        await Assertions.Expect(Page.Locator(".ct-import-error")).ToHaveCountAsync(0);
+    }
+
+    [BrowserFact]
     public async Task ImportPage_ZipWithEntryEscapingTheFolder_IsRefusedWithAClearError()
     {
         using var temp = new TempDirectory();

@@ -79,6 +79,36 @@ public sealed class ImportPageTests : WebTestContext
     }
 
     [Fact]
+    public async Task Import_FilesPickedFromAFolder_KeepTheirRelativePaths()
+    {
+        JSInterop.SetupModule("./js/upload.js").Setup<string[]>("relativePaths", _ => true)
+            .SetResult(["trial/agent/run.fake.json", "trial/verifier/reward.txt"]);
+        var cut = Render<Import>();
+
+        cut.FindComponents<InputFile>()[1].UploadFiles(
+            InputFileContent.CreateFromText("""{"task":"picked","steps":1}""", "run.fake.json"), InputFileContent.CreateFromText("1", "reward.txt"));
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll(".ct-import-result")));
+        Assert.Equal(["trial/agent/run.fake.json", "trial/verifier/reward.txt"], cut.FindAll(".ct-upload-file-name").Select(e => e.TextContent));
+        var id = cut.Find("a.ct-import-run-link").GetAttribute("href")!["/runs/".Length..];
+        var run = await Store.GetRunAsync(id, includeSteps: false, CancellationToken.None);
+        Assert.Equal("upload:trial/agent/run.fake.json", run!.Source.Path);
+        Assert.Empty(cut.FindAll("#ct-upload-notice"));
+    }
+
+    [Fact]
+    public void Import_SeveralLooseFiles_SuggestsAFolderOrZip()
+    {
+        var cut = Render<Import>();
+
+        cut.FindComponent<InputFile>().UploadFiles(
+            InputFileContent.CreateFromText("""{"task":"a","steps":1}""", "a.fake.json"), InputFileContent.CreateFromText("1", "reward.txt"));
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll(".ct-import-result")));
+        Assert.Contains("pick the folder or upload it as a .zip", cut.Find("#ct-upload-notice").TextContent);
+    }
+
+    [Fact]
     public void Import_SameFileTwice_UpdatesTheRunInstead()
     {
         var content = """{"task":"again","steps":1}""";
