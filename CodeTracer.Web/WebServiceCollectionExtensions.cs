@@ -20,6 +20,8 @@ public static class WebServiceCollectionExtensions
         services.TryAddScoped<ThemeState>();
         services.TryAddSingleton<UploadImporter>();
         services.AddHostedService<DemoRunSeeder>();
+        services.AddOptions<RunPageOptions>().Bind(configuration.GetSection(RunPageOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RunPageOptions>, RunPageOptionsValidator>());
         return services;
     }
 }
