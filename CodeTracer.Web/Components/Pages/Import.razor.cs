@@ -10,7 +10,7 @@ namespace CodeTracer.Web.Components.Pages;
 /// Uploads runs: files are streamed one by one into a private temp folder (never read whole over the circuit),
 /// zips are extracted safely, the folder goes through the import pipeline, and each imported run gets a link.
 /// </summary>
-public sealed partial class Import : IDisposable
+public sealed partial class Import : IAsyncDisposable
 {
     private readonly List<UploadItem> _items = [];
     private InputFile? _fileInput;
@@ -181,10 +181,19 @@ public sealed partial class Import : IDisposable
         return runs;
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
+        // Leaving the page stops an upload in progress; its session removes what was written.
         _cts?.Cancel();
-        _ = _module?.DisposeAsync().AsTask().ContinueWith(static _ => { }, TaskScheduler.Default);
+        if (_module is null) return;
+        try
+        {
+            await _module.DisposeAsync();
+        }
+        catch (JSDisconnectedException)
+        {
+            // The circuit is gone; so is the module.
+        }
     }
 
     internal enum UploadStatus
