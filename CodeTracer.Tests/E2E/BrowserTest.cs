@@ -31,8 +31,11 @@ public abstract class BrowserTest : IAsyncLifetime
     public async Task InitializeAsync()
     {
         if (BrowserEnvironment.SkipReason is not null) return;
+        // Generous waits: two cores are shared with the rest of the test run, and an upload is parsed and stored
+        // before its result shows. The waits end as soon as the condition holds.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _context = await Fixture.NewContextAsync();
-        _context.SetDefaultTimeout(15_000);
+        _context.SetDefaultTimeout(20_000);
         Page = await _context.NewPageAsync();
         Page.PageError += (_, error) => _browserErrors.Add("page error: " + error);
         Page.Console += (_, message) =>
