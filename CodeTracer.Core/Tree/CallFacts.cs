@@ -1,0 +1,151 @@
+using CodeTracer.Core.Model;
+
+namespace CodeTracer.Core.Tree;
+
+/// <summary>
+/// What classification learned about one tool call, beyond its kind and effect: which files it reads, writes or runs,
+/// the text it replaced, whole contents it wrote, what it reverted. Signal detection and stage segmentation read
+/// these instead of parsing the command again.
+/// </summary>
+internal sealed class CallFacts
+{
+    /// <summary>The most significant kind seen so far (see <see cref="Significance"/>).</summary>
+    public StepKind Kind { get; private set; } = StepKind.Unknown;
+
+    /// <summary>Change when any part of the call changes state.</summary>
+    public StepEffect Effect { get; private set; }
+
+    /// <summary>Rank of <see cref="Kind"/> with the effect it was seen with.</summary>
+    public int KindRank { get; private set; } = -1;
+
+    public List<string> Reads { get; } = [];
+
+    public List<string> Writes { get; } = [];
+
+    /// <summary>Scripts or programs the call runs by path (<c>python repro.py</c>, <c>./run.sh</c>).</summary>
+    public List<string> Executes { get; } = [];
+
+    /// <summary>Whole-file copies and moves (<c>cp a b</c>, <c>mv a b</c>), to see a backup put back.</summary>
+    public List<(string From, string To)> Copies { get; } = [];
+
+    /// <summary>Files a script the run wrote is seen to write when the call runs it (<c>python apply_fix.py</c> editing <c>src/x.py</c>).</summary>
+    public List<string> ScriptTargets { get; } = [];
+
+    /// <summary>The first program the call runs (<c>python</c>, <c>node</c>, <c>hashcat</c>), for titles.</summary>
+    public string? Program { get; set; }
+
+    /// <summary>The call looks at the machine rather than the work (<c>which java</c>, <c>find / -name jdk</c>, <c>python --version</c>).</summary>
+    public bool ProbesEnvironment { get; set; }
+
+    /// <summary>The call was wrapped in <c>timeout</c>, so exit code 124 means it hit the limit.</summary>
+    public bool TimeoutWrapper { get; set; }
+
+    /// <summary>The observation is a file's content or an editor's echo, not program output: error text in it is not an error.</summary>
+    public bool OutputIsFileContent { get; set; }
+
+    /// <summary>A structured edit (editor tool, ACI edit): its errors are in the first lines of the reply.</summary>
+    public bool IsEditorCall { get; set; }
+
+    /// <summary>Text replacements the call made: file (when known), old text, new text.</summary>
+    public List<Replacement> Replacements { get; } = [];
+
+    /// <summary>Whole-file contents the call wrote (Write, create, <c>cat &gt; f &lt;&lt;EOF</c>), by file.</summary>
+    public List<(string File, string Content)> Contents { get; } = [];
+
+    /// <summary>Files the call restored to an earlier version (<c>git checkout -- f</c>, <c>undo_edit</c>).</summary>
+    public List<string> RevertedFiles { get; } = [];
+
+    /// <summary>The call threw away every uncommitted change (<c>git stash</c>, <c>git reset --hard</c>, <c>git checkout .</c>).</summary>
+    public bool RevertsAll { get; set; }
+
+    /// <summary>The harness rejected the turn (mini-SWE-agent's <c>format_error</c>): nothing ran.</summary>
+    public bool IsFormatError { get; set; }
+
+    /// <summary>The call committed (<c>git commit</c>): later reverts go back to this point, not before it.</summary>
+    public bool Commits { get; set; }
+
+    /// <summary>The call undoes the last edit of its file (<c>str_replace_editor undo_edit</c>).</summary>
+    public bool UndoesLastEdit { get; set; }
+
+    /// <summary>Only waits or sends a bare key (<c>sleep 5</c>, an empty keystroke, <c>C-c</c>): repeating it is polling, not looping.</summary>
+    public bool IsWait { get; set; }
+
+    /// <summary>The action with whitespace collapsed, for spotting repeats.</summary>
+    public string Normalized { get; set; } = "";
+
+    /// <summary>Every file the call reads, writes or runs, in first-seen order.</summary>
+    public IEnumerable<string> AllFiles => Writes.Concat(Reads).Concat(Executes);
+
+    public void Absorb(CallFacts other)
+    {
+        Reads.AddRange(other.Reads);
+        Writes.AddRange(other.Writes);
+        Executes.AddRange(other.Executes);
+        ScriptTargets.AddRange(other.ScriptTargets);
+        Copies.AddRange(other.Copies);
+        if (other.KindRank > KindRank || Program is null) Program = other.Program ?? Program;
+        ProbesEnvironment |= other.ProbesEnvironment;
+        Replacements.AddRange(other.Replacements);
+        Contents.AddRange(other.Contents);
+        RevertedFiles.AddRange(other.RevertedFiles);
+        TimeoutWrapper |= other.TimeoutWrapper;
+        RevertsAll |= other.RevertsAll;
+        UndoesLastEdit |= other.UndoesLastEdit;
+        Commits |= other.Commits;
+        if (other.Effect == StepEffect.Change) Effect = StepEffect.Change;
+        if (other.KindRank > KindRank)
+        {
+            Kind = other.Kind;
+            KindRank = other.KindRank;
+        }
+    }
+
+    /// <summary>Records one thing the call does; the kind is kept when it is the most significant so far.</summary>
+    public CallFacts Is(StepKind kind, StepEffect effect = StepEffect.Explore)
+    {
+        if (effect == StepEffect.Change) Effect = StepEffect.Change;
+        var rank = Significance.Of(kind, effect);
+        if (rank > KindRank)
+        {
+            Kind = kind;
+            KindRank = rank;
+        }
+        return this;
+    }
+
+    /// <summary>Marks the call as changing state without changing its kind (a program run whose output is redirected to a file).</summary>
+    public void MarkChange()
+    {
+        if (Effect == StepEffect.Change) return;
+        Effect = StepEffect.Change;
+        KindRank = Significance.Of(Kind, StepEffect.Change);
+    }
+}
+
+/// <summary>An old-text/new-text replacement made by an edit.</summary>
+internal sealed record Replacement(string? File, string OldText, string NewText);
+
+/// <summary>Which call of a step names the step's kind: the one that matters most for the run's state.</summary>
+internal static class Significance
+{
+    /// <summary>
+    /// Submitting outranks everything; then anything that changes state outranks anything that only looks; within
+    /// each, edits and creations come before installs, git, tests, runs, reads and searches.
+    /// </summary>
+    public static int Of(StepKind kind, StepEffect effect) => kind == StepKind.Submit
+        ? 1_000
+        : (effect == StepEffect.Change ? 100 : 0) + kind switch
+        {
+            StepKind.Edit => 80,
+            StepKind.Create => 70,
+            StepKind.Install => 60,
+            StepKind.Test => 55,
+            StepKind.Git => 50,
+            StepKind.Run => 40,
+            StepKind.Read => 30,
+            StepKind.Search => 20,
+            StepKind.Think => 10,
+            StepKind.Message => 5,
+            _ => 0,
+        };
+}

@@ -1,0 +1,474 @@
+using System.Buffers;
+using System.Globalization;
+using CodeTracer.Core.Model;
+
+namespace CodeTracer.Core.Tree;
+
+/// <summary>How much of an observation is looked at for errors.</summary>
+internal enum ScanMode
+{
+    /// <summary>Nothing (thinking, messages).</summary>
+    None,
+    /// <summary>Program output: every error pattern.</summary>
+    Full,
+    /// <summary>Listings and file reads from the shell: only the shell's own complaints (missing file, command not found, permission).</summary>
+    Narrow,
+    /// <summary>Editor and file-view replies: the text is file content, so only the first lines, where tools put their errors.</summary>
+    Head,
+}
+
+/// <summary>One line of an observation that shows something: an error, a timeout, a harness format complaint.</summary>
+internal readonly record struct ObservationMatch(string Category, string Line, int LineNumber);
+
+/// <summary>What a scan of one observation found.</summary>
+internal sealed class ObservationScan
+{
+    public List<ObservationMatch> Errors { get; } = [];
+
+    public ObservationMatch? Timeout { get; set; }
+
+    public ObservationMatch? FormatError { get; set; }
+
+    public TestSummary? Tests { get; set; }
+
+    /// <summary>The last non-empty line (evidence for a failed call whose output names no known error).</summary>
+    public ObservationMatch? LastLine { get; set; }
+
+    /// <summary>The first non-empty line.</summary>
+    public ObservationMatch? FirstLine { get; set; }
+}
+
+/// <summary>A test runner's summary: counts and the line they were read from.</summary>
+internal sealed class TestSummary
+{
+    public int Passed { get; set; }
+    public int Failed { get; set; }
+    public int Errors { get; set; }
+    public int Skipped { get; set; }
+
+    /// <summary>The runner said the run failed even if no count says so (<c>FAIL</c>, <c>BUILD FAILURE</c>).</summary>
+    public bool RunnerFailed { get; set; }
+
+    public string Line { get; set; } = "";
+
+    public int LineNumber { get; set; }
+
+    public bool HasFailures => Failed > 0 || Errors > 0 || RunnerFailed;
+
+    public string Describe()
+    {
+        var parts = new List<string>(4);
+        if (Failed > 0) parts.Add($"{Failed} failed");
+        if (Errors > 0) parts.Add(Errors == 1 ? "1 error" : $"{Errors} errors");
+        if (Passed > 0) parts.Add($"{Passed} passed");
+        if (Skipped > 0) parts.Add($"{Skipped} skipped");
+        if (parts.Count == 0) return RunnerFailed ? "failed" : "no tests ran";
+        return string.Join(", ", parts);
+    }
+
+    public TestCounts ToCounts() => new() { Passed = Passed, Failed = Failed, Errors = Errors, Skipped = Skipped };
+}
+
+/// <summary>
+/// Scans an observation for error text, timeouts, harness format errors and test summaries. Linear and bounded: a
+/// vectorised search for anchor strings jumps from candidate to candidate (no regular expressions, so no
+/// backtracking), only the lines around a hit are examined, the number of hits examined is capped, and observations
+/// longer than <see cref="TreeOptions.MaxScanCharsPerObservation"/> are scanned at the head and the tail only.
+/// ANSI escape sequences are removed from a line before it is judged.
+/// </summary>
+internal sealed class ObservationScanner
+{
+    private const int MaxHitsExamined = 400;
+    private const int HeadModeLines = 8;
+
+    private static readonly SearchValues<string> s_anchors = SearchValues.Create(
+    [
+        "Traceback (most recent call last)", "command not found", "No such file or directory", "Permission denied",
+        "error:", "error[", "Error:", "ERROR", "FAILED", "FAILURE", "Exception", "fatal:", "Segmentation fault", "core dumped",
+        "npm ERR!", "panic:", "undefined reference", "syntax error", "Syntax error", "E: ", "Cannot find module", "cannot find module",
+        "timed out", "Timed out", "TIMED OUT", "TimeoutExpired", "Previous response had parsing errors", "EXACTLY ONE",
+        "not formatted correctly", "did not use any tool", "InputValidationError", "No valid JSON found",
+    ], StringComparison.Ordinal);
+
+    private readonly TreeOptions _options;
+
+    public ObservationScanner(TreeOptions options)
+    {
+        _options = options;
+    }
+
+    public ObservationScan Scan(string? observation, ScanMode mode, bool parseTests)
+    {
+        var scan = new ObservationScan();
+        if (string.IsNullOrEmpty(observation)) return scan;
+
+        var text = observation.AsSpan();
+        var max = _options.MaxScanCharsPerObservation;
+        if (text.Length <= max)
+        {
+            ScanRegion(text, 1, mode, parseTests, scan);
+        }
+        else
+        {
+            var half = max / 2;
+            var head = text[..half];
+            var headEnd = head.LastIndexOf('\n');
+            if (headEnd > 0) head = head[..headEnd];
+            ScanRegion(head, 1, mode, parseTests, scan);
+            if (mode is not ScanMode.Head)
+            {
+                var tailStart = text.Length - half;
+                var nl = text[tailStart..].IndexOf('\n');
+                tailStart = nl < 0 ? tailStart : tailStart + nl + 1;
+                var lineNumber = 1 + text[..tailStart].Count('\n');
+                ScanRegion(text[tailStart..], lineNumber, mode, parseTests, scan);
+            }
+        }
+        return scan;
+    }
+
+    private void ScanRegion(ReadOnlySpan<char> region, int firstLineNumber, ScanMode mode, bool parseTests, ObservationScan scan)
+    {
+        RecordEdges(region, firstLineNumber, scan);
+        if (mode == ScanMode.None) return;
+        if (mode == ScanMode.Head)
+        {
+            ScanHead(region, firstLineNumber, scan);
+            return;
+        }
+        if (parseTests) TestSummaryParser.Parse(region, firstLineNumber, scan);
+
+        var position = 0;
+        var lineNumber = firstLineNumber;
+        var lineCountedTo = 0;
+        var examined = 0;
+        while (position < region.Length && examined < MaxHitsExamined)
+        {
+            var hit = region[position..].IndexOfAny(s_anchors);
+            if (hit < 0) break;
+            hit += position;
+            examined++;
+            var lineStart = region[..hit].LastIndexOf('\n') + 1;
+            var lineEndRel = region[hit..].IndexOf('\n');
+            var lineEnd = lineEndRel < 0 ? region.Length : hit + lineEndRel;
+            lineNumber += region[lineCountedTo..lineStart].Count('\n');
+            lineCountedTo = lineStart;
+            var line = Clean(region[lineStart..lineEnd]);
+            position = lineEnd + 1;
+
+            var category = Classify(line, mode);
+            if (category is null) continue;
+            if (category == "timeout")
+            {
+                scan.Timeout ??= new ObservationMatch(category, Truncate(line), lineNumber);
+                continue;
+            }
+            if (category == "format")
+            {
+                scan.FormatError ??= new ObservationMatch(category, Truncate(line), lineNumber);
+                continue;
+            }
+            if (category == "traceback")
+            {
+                // The exception line that ends the traceback says what went wrong; report it and skip the frames.
+                var (exceptionLine, exceptionOffset, exceptionLineNumber) = FindExceptionLine(region, lineEnd, lineNumber);
+                if (exceptionLine is not null)
+                {
+                    AddError(scan, new ObservationMatch(ExceptionCategory(exceptionLine), Truncate(exceptionLine), exceptionLineNumber));
+                    lineNumber = exceptionLineNumber;
+                    lineCountedTo = exceptionOffset;
+                    var exceptionEnd = region[exceptionOffset..].IndexOf('\n');
+                    position = exceptionEnd < 0 ? region.Length : exceptionOffset + exceptionEnd + 1;
+                    continue;
+                }
+                category = "Python exception";
+            }
+            AddError(scan, new ObservationMatch(category, Truncate(line), lineNumber));
+        }
+    }
+
+    private void AddError(ObservationScan scan, ObservationMatch match)
+    {
+        if (scan.Errors.Count >= _options.MaxErrorMatchesPerObservation) return;
+        foreach (var existing in scan.Errors)
+        {
+            if (existing.Category == match.Category) return;
+        }
+        scan.Errors.Add(match);
+    }
+
+    private void RecordEdges(ReadOnlySpan<char> region, int firstLineNumber, ObservationScan scan)
+    {
+        if (scan.FirstLine is null)
+        {
+            var lineNumber = firstLineNumber;
+            var rest = region;
+            for (var i = 0; i < 50 && rest.Length > 0; i++)
+            {
+                var nl = rest.IndexOf('\n');
+                var line = nl < 0 ? rest : rest[..nl];
+                var clean = Clean(line);
+                if (clean.Length > 0)
+                {
+                    scan.FirstLine = new ObservationMatch("first", Truncate(clean), lineNumber);
+                    break;
+                }
+                if (nl < 0) break;
+                rest = rest[(nl + 1)..];
+                lineNumber++;
+            }
+        }
+
+        // The last non-empty line: walk back from the end.
+        var end = region.Length;
+        for (var i = 0; i < 50 && end > 0; i++)
+        {
+            var start = region[..end].LastIndexOf('\n') + 1;
+            var clean = Clean(region[start..end]);
+            if (clean.Length > 0)
+            {
+                var lineNumber = firstLineNumber + region[..start].Count('\n');
+                scan.LastLine = new ObservationMatch("last", Truncate(clean), lineNumber);
+                return;
+            }
+            end = start - 1;
+        }
+    }
+
+    private static readonly string[] s_headErrors =
+    [
+        "ERROR", "Error", "error:", "not found", "No such file", "does not exist", "did not appear verbatim", "No replacement was performed",
+        "new syntax error", "Invalid", "invalid", "<tool_use_error>", "has not been read yet", "Permission denied", "Failed to", "failed to",
+        "is not a file", "Is a directory", "Not a directory", "already exists", "cannot", "Cannot",
+    ];
+
+    private void ScanHead(ReadOnlySpan<char> region, int firstLineNumber, ObservationScan scan)
+    {
+        var rest = region;
+        var lineNumber = firstLineNumber;
+        for (var i = 0; i < HeadModeLines && rest.Length > 0; i++)
+        {
+            var nl = rest.IndexOf('\n');
+            var raw = nl < 0 ? rest : rest[..nl];
+            var line = Clean(raw);
+            if (line.Length > 0)
+            {
+                var format = Classify(line, ScanMode.Full);
+                if (format == "format")
+                {
+                    scan.FormatError ??= new ObservationMatch("format", Truncate(line), lineNumber);
+                }
+                else if (IsHeadError(line))
+                {
+                    AddError(scan, new ObservationMatch("tool error", Truncate(line), lineNumber));
+                    return;
+                }
+            }
+            if (nl < 0) break;
+            rest = rest[(nl + 1)..];
+            lineNumber++;
+        }
+    }
+
+    private static bool IsHeadError(string line)
+    {
+        // "[File: /x.py (12 lines total)]" and numbered source lines ("12:    raise Error") are file content.
+        if (line.StartsWith("[File:", StringComparison.Ordinal) || line.StartsWith("Here's the result of running", StringComparison.Ordinal)
+            || line.StartsWith("The file ", StringComparison.Ordinal) && line.Contains("has been edited", StringComparison.Ordinal)
+            || line.StartsWith("File created successfully", StringComparison.Ordinal) || line.Length > 0 && char.IsAsciiDigit(line[0]))
+        {
+            return false;
+        }
+        foreach (var marker in s_headErrors)
+        {
+            if (line.Contains(marker, StringComparison.Ordinal)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Names the error a line shows, or null when the anchor hit is not an error ("0 errors", "error_handler").</summary>
+    internal static string? Classify(string line, ScanMode mode)
+    {
+        var t = line.AsSpan().Trim();
+        if (t.Length == 0) return null;
+
+        if (t.Contains("Previous response had parsing errors", StringComparison.Ordinal)
+            || t.Contains("Please always provide EXACTLY ONE", StringComparison.Ordinal)
+            || t.Contains("Please provide EXACTLY ONE", StringComparison.Ordinal)
+            || t.Contains("Your output was not formatted correctly", StringComparison.Ordinal)
+            || t.Contains("did not use any tool call", StringComparison.Ordinal)
+            || t.Contains("InputValidationError", StringComparison.Ordinal)
+            || (t.StartsWith("ERROR: No valid JSON found", StringComparison.Ordinal)))
+        {
+            return "format";
+        }
+
+        if (IsTimeoutLine(t)) return "timeout";
+
+        if (t.Contains("command not found", StringComparison.Ordinal)) return "command not found";
+        if (t.Contains("No such file or directory", StringComparison.Ordinal)) return "missing file or directory";
+        if (t.Contains("Permission denied", StringComparison.Ordinal)) return "permission denied";
+        if (mode == ScanMode.Narrow) return null;
+
+        if (t.Contains("Traceback (most recent call last)", StringComparison.Ordinal)) return "traceback";
+        if (t.Contains("Segmentation fault", StringComparison.Ordinal) || t.Contains("core dumped", StringComparison.Ordinal)) return "crash";
+        if (t.StartsWith("npm ERR!", StringComparison.Ordinal)) return "npm error";
+        if (t.StartsWith("panic:", StringComparison.Ordinal)) return "panic";
+        if (t.Contains("undefined reference", StringComparison.Ordinal)) return "linker error";
+        if (t.StartsWith("Exception in thread", StringComparison.Ordinal)) return "Java exception";
+        if (t.Contains("BUILD FAILURE", StringComparison.Ordinal) || t.Contains("BUILD FAILED", StringComparison.Ordinal)) return "build failed";
+        if (t.StartsWith("fatal:", StringComparison.Ordinal)) return "fatal error";
+        if (t.StartsWith("E: ", StringComparison.Ordinal)) return "package manager error";
+        if (t.Contains("Cannot find module", StringComparison.Ordinal) || t.Contains("cannot find module", StringComparison.Ordinal)) return "missing module";
+        if (t.StartsWith("FAILED ", StringComparison.Ordinal) || t.StartsWith("FAILED:", StringComparison.Ordinal) || t.StartsWith("FAILED (", StringComparison.Ordinal)) return "failing test";
+        if (StartsWithWord(t, "ERROR") || t.StartsWith("[ERROR]", StringComparison.Ordinal)) return "error";
+        if (IsCompilerError(t)) return "compiler error";
+        if (t.Contains("syntax error", StringComparison.OrdinalIgnoreCase)) return "syntax error";
+        if (LooksLikeExceptionLine(t)) return ExceptionCategory(t.ToString());
+        if (t.StartsWith("Error:", StringComparison.Ordinal) || t.StartsWith("error:", StringComparison.Ordinal)) return "error";
+        return null;
+    }
+
+    /// <summary>"ERROR: x" or "ERROR tests/a.py", not "ERRORS_ARE_FINE".</summary>
+    private static bool StartsWithWord(ReadOnlySpan<char> t, string word) =>
+        t.StartsWith(word, StringComparison.Ordinal) && (t.Length == word.Length || !(char.IsLetterOrDigit(t[word.Length]) || t[word.Length] == '_'));
+
+    private static bool IsTimeoutLine(ReadOnlySpan<char> t)
+    {
+        if (t.Contains("TimeoutExpired", StringComparison.Ordinal)) return true;
+        if (t.Contains("EXECUTION TIMED OUT", StringComparison.Ordinal)) return true;
+        if (!t.Contains("timed out", StringComparison.OrdinalIgnoreCase)) return false;
+        // Harness messages ("The command timed out after 120 seconds", "timed out and has been killed",
+        // "Command timed out after 2m"), not a library's network timeout.
+        return t.Contains("command", StringComparison.OrdinalIgnoreCase) || t.Contains("execution", StringComparison.OrdinalIgnoreCase)
+            || t.Contains("has been killed", StringComparison.OrdinalIgnoreCase) || t.Contains("process", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static bool IsCompilerError(ReadOnlySpan<char> t)
+    {
+        // "x.c:3:5: error: ...", "error: ...", "error[E0425]: ...", "x.java:12: error: ...", "x.cs(3,5): error CS1002: ..."
+        if (t.StartsWith("error:", StringComparison.Ordinal) || t.StartsWith("error[", StringComparison.Ordinal)) return true;
+        if (t.Contains(": error:", StringComparison.Ordinal) || t.Contains(": error[", StringComparison.Ordinal) || t.Contains(": fatal error:", StringComparison.Ordinal)) return true;
+        var i = t.IndexOf("): error ", StringComparison.Ordinal);
+        return i > 0;
+    }
+
+    /// <summary><c>ValueError: bad</c>, <c>django.core.exceptions.ImproperlyConfigured: x</c>, <c>SyntaxError: invalid syntax</c>.</summary>
+    private static bool LooksLikeExceptionLine(ReadOnlySpan<char> t)
+    {
+        var colon = t.IndexOf(':');
+        var name = colon < 0 ? t : t[..colon];
+        if (name.Length is < 5 or > 120) return false;
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '.')) return false;
+        }
+        return name.EndsWith("Error", StringComparison.Ordinal) || name.EndsWith("Exception", StringComparison.Ordinal)
+            || name.EndsWith("Interrupt", StringComparison.Ordinal) || name.EndsWith("Exit", StringComparison.Ordinal)
+            || name.EndsWith("ImproperlyConfigured", StringComparison.Ordinal) || name.EndsWith("DoesNotExist", StringComparison.Ordinal);
+    }
+
+    private static string ExceptionCategory(string line)
+    {
+        var colon = line.IndexOf(':');
+        var name = (colon < 0 ? line : line[..colon]).Trim();
+        var dot = name.LastIndexOf('.');
+        if (dot >= 0) name = name[(dot + 1)..];
+        if (name.Length is 0 or > 60 || name.Contains(' ')) return "Python exception";
+        if (name == "Error") return "error";
+        return name is "ModuleNotFoundError" or "ImportError" ? "missing module" : name;
+    }
+
+    /// <summary>After a "Traceback" line, the first line that is not a frame, a code line or blank is the exception.</summary>
+    private (string? Line, int Offset, int LineNumber) FindExceptionLine(ReadOnlySpan<char> region, int from, int fromLineNumber)
+    {
+        var position = from + 1;
+        var lineNumber = fromLineNumber + 1;
+        for (var i = 0; i < 300 && position < region.Length; i++)
+        {
+            var nlRel = region[position..].IndexOf('\n');
+            var end = nlRel < 0 ? region.Length : position + nlRel;
+            var raw = region[position..end];
+            var clean = Clean(raw);
+            if (clean.Length > 0 && !char.IsWhiteSpace(Strip(raw)[0]) && !clean.StartsWith("Traceback", StringComparison.Ordinal)
+                && !clean.StartsWith("During handling", StringComparison.Ordinal) && !clean.StartsWith("The above exception", StringComparison.Ordinal)
+                && !clean.StartsWith("File \"", StringComparison.Ordinal) && clean != "^" && !clean.All(c => c is '^' or '~' or ' '))
+            {
+                return (clean, position, lineNumber);
+            }
+            position = end + 1;
+            lineNumber++;
+        }
+        return (null, 0, 0);
+    }
+
+    private static string Strip(ReadOnlySpan<char> raw)
+    {
+        var s = Ansi.Strip(raw);
+        return s.Length == 0 ? " " : s;
+    }
+
+    /// <summary>ANSI removed; for terminal redraws (<c>\r</c>) the last non-empty segment; trimmed.</summary>
+    internal static string Clean(ReadOnlySpan<char> raw)
+    {
+        var s = Ansi.Strip(raw);
+        var cr = s.LastIndexOf('\r');
+        if (cr >= 0)
+        {
+            var segments = s.Split('\r');
+            s = segments.LastOrDefault(seg => seg.Trim().Length > 0) ?? "";
+        }
+        return s.Trim();
+    }
+
+    private string Truncate(string line) =>
+        line.Length <= _options.EvidenceChars ? line : string.Concat(line.AsSpan(0, _options.EvidenceChars - 1), "\u2026");
+
+    /// <summary>Parses a span as an integer, ignoring the culture.</summary>
+    internal static bool TryInt(ReadOnlySpan<char> s, out int value) =>
+        int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+}
+
+/// <summary>Removes ANSI escape sequences (CSI, OSC, two-character escapes) from terminal text.</summary>
+internal static class Ansi
+{
+    public static string Strip(ReadOnlySpan<char> text)
+    {
+        var esc = text.IndexOf('\u001b');
+        if (esc < 0) return text.ToString();
+        var sb = new System.Text.StringBuilder(text.Length);
+        var i = 0;
+        while (i < text.Length)
+        {
+            var c = text[i];
+            if (c != '\u001b')
+            {
+                sb.Append(c);
+                i++;
+                continue;
+            }
+            i++;
+            if (i >= text.Length) break;
+            var kind = text[i];
+            if (kind == '[')
+            {
+                // CSI: parameters and intermediates, then one final byte in @..~
+                i++;
+                while (i < text.Length && text[i] is < '@' or > '~') i++;
+                i++;
+            }
+            else if (kind == ']')
+            {
+                // OSC: until BEL or ESC \
+                i++;
+                while (i < text.Length && text[i] != '\u0007' && !(text[i] == '\u001b' && i + 1 < text.Length && text[i + 1] == '\\')) i++;
+                i += i < text.Length && text[i] == '\u0007' ? 1 : 2;
+            }
+            else
+            {
+                i++;
+            }
+        }
+        return sb.ToString();
+    }
+}

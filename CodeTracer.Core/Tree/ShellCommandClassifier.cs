@@ -1,0 +1,1563 @@
+using CodeTracer.Core.Model;
+
+namespace CodeTracer.Core.Tree;
+
+/// <summary>What classification remembers of a run so far: scripts that edit files and patch files it wrote.</summary>
+internal interface IRunMemory
+{
+    /// <summary>For a script the run wrote with code that writes files, the files its code names (possibly none); null otherwise.</summary>
+    IReadOnlyList<string>? WriterScriptTargets(string path);
+
+    /// <summary>For a patch file the run wrote, the files it changes; null otherwise.</summary>
+    IReadOnlyList<string>? PatchTargets(string path);
+}
+
+/// <summary>
+/// Reads what a piece of shell text does: its kind (read, search, run, test, edit, create, install, git, submit),
+/// whether it changes state, and the files it reads, writes and runs.
+/// </summary>
+/// <remarks>
+/// Decisions worth knowing:
+/// <list type="bullet">
+/// <item>Test runners (<c>pytest</c>, <c>python -m pytest</c>, <c>go test</c>, <c>cargo test</c>, <c>npm test</c>, ...)
+/// are <c>test</c> and <c>explore</c>: they look at the code, they do not change it. (CodeTracer's regex calls
+/// <c>python -m pytest x.py</c> a change because it matches <c>python … .py</c>.)</item>
+/// <item>Running a program or script (<c>python repro.py</c>, <c>node x.js</c>, <c>./run.sh</c>, <c>java Main</c>) is
+/// <c>run</c> and <c>explore</c>: most runs in agent traces are probes and reproductions whose side effects cannot be
+/// seen, and calling each one a new state would flatten the state tree into noise. It becomes a change when its
+/// output is redirected into a file, or when the script is one the run itself wrote with code that writes files
+/// (an agent's <c>apply_fix.py</c>).</item>
+/// <item>Builds (<c>make</c>, <c>gcc</c>, <c>javac</c>, <c>cargo build</c>, <c>go build</c>, <c>mvn package</c>, <c>cmake</c>,
+/// <c>./configure</c>) are <c>run</c> and <c>change</c>: they leave binaries, object files and generated sources that
+/// every later step depends on, so a broken build is a state the run is in.</item>
+/// <item>Package managers that add or remove software are <c>install</c> and <c>change</c>; their query subcommands
+/// (<c>pip list</c>, <c>apt-cache search</c>, <c>npm ls</c>) only look.</item>
+/// <item><c>cd</c>, <c>export</c>, <c>source</c> and friends only change the shell session, not the work: explore.</item>
+/// </list>
+/// </remarks>
+internal sealed class ShellCommandClassifier
+{
+    private const int MaxNesting = 3;
+
+    private readonly int _maxChars;
+    private readonly IRunMemory? _memory;
+
+    /// <param name="maxChars">Longest shell text read.</param>
+    /// <param name="memory">What the run wrote earlier (scripts that edit files, patch files), when known.</param>
+    public ShellCommandClassifier(int maxChars, IRunMemory? memory = null)
+    {
+        _maxChars = maxChars;
+        _memory = memory;
+    }
+
+    /// <summary>Running a script: a change when the run wrote it with code that writes files, and then it writes what its code names.</summary>
+    private void RunScript(string path, CallFacts facts)
+    {
+        if (_memory?.WriterScriptTargets(path) is not { } targets)
+        {
+            facts.Is(StepKind.Run);
+            return;
+        }
+        facts.Is(StepKind.Run, StepEffect.Change);
+        facts.ScriptTargets.AddRange(targets);
+        facts.Writes.AddRange(targets);
+    }
+
+    /// <summary>Classifies shell text into <paramref name="facts"/>.</summary>
+    public void Classify(string text, CallFacts facts) => Classify(text, facts, 0);
+
+    private void Classify(string text, CallFacts facts, int nesting)
+    {
+        var script = ShellCommandReader.Read(text, _maxChars);
+        var anything = false;
+        var allWait = script.Commands.Count > 0;
+        foreach (var command in script.Commands)
+        {
+            var part = new CallFacts();
+            ClassifyCommand(command, part, nesting);
+            if (part.KindRank >= 0) anything = true;
+            allWait &= part.IsWait;
+            facts.Absorb(part);
+        }
+        if (!anything) facts.Is(StepKind.Run);
+        if (allWait) facts.IsWait = true;
+    }
+
+    private void ClassifyCommand(ShellCommand command, CallFacts facts, int nesting)
+    {
+        var words = command.Words;
+        var start = Unwrap(words, facts);
+        if (start < words.Count)
+        {
+            ClassifyWords(words, start, command, facts, nesting);
+        }
+        else if (command.Redirects.Count > 0)
+        {
+            // A bare redirection ("> out.txt") truncates or creates the file.
+            facts.Is(StepKind.Run);
+        }
+
+        foreach (var redirect in command.Redirects)
+        {
+            if (redirect.WritesFile)
+            {
+                facts.Writes.Add(redirect.Target);
+                var readingKind = facts.Kind is StepKind.Read or StepKind.Search or StepKind.Run or StepKind.Unknown
+                    && (start >= words.Count || IsProducer(words[start]));
+                if (readingKind || start >= words.Count)
+                {
+                    // cat > f <<EOF, echo x > f, printf ... > f, > f: the point of the command is the file.
+                    facts.Is(redirect.Appends ? StepKind.Edit : StepKind.Create, StepEffect.Change);
+                    var body = command.Redirects.FirstOrDefault(r => r.HeredocBody is not null)?.HeredocBody;
+                    if (body is not null && !redirect.Appends) facts.Contents.Add((redirect.Target, body));
+                }
+                else
+                {
+                    facts.MarkChange();
+                }
+            }
+            else if (redirect.Operator == "<" && redirect.Target.Length > 0 && !redirect.Target.StartsWith("/dev/", StringComparison.Ordinal))
+            {
+                facts.Reads.Add(redirect.Target);
+            }
+        }
+    }
+
+    /// <summary>Commands whose output is the data: with a write redirection they create the file.</summary>
+    private static bool IsProducer(string word) => Base(word) is "cat" or "echo" or "printf" or "head" or "tail" or "sed" or "awk"
+        or "grep" or "sort" or "uniq" or "cut" or "tr" or "jq" or "base64" or "xxd" or "envsubst" or "yes" or "seq" or "tee" or "true" or ":";
+
+    /// <summary>Skips environment assignments and wrappers (<c>sudo</c>, <c>timeout 60</c>, <c>env</c>, <c>xargs</c>, <c>uv run</c>, ...).</summary>
+    private static int Unwrap(List<string> words, CallFacts facts)
+    {
+        var i = 0;
+        while (i < words.Count)
+        {
+            var word = words[i];
+            if (IsAssignment(word))
+            {
+                i++;
+                continue;
+            }
+            switch (Base(word))
+            {
+                case "sudo" or "doas":
+                    i = SkipOptions(words, i + 1, "u", "g", "C", "D", "h", "p", "r", "t", "U");
+                    continue;
+                case "env":
+                    i = SkipOptions(words, i + 1, "u", "C", "S");
+                    continue;
+                case "timeout":
+                    facts.TimeoutWrapper = true;
+                    i = SkipOptions(words, i + 1, "s", "k", "signal", "kill-after");
+                    if (i < words.Count) i++; // the duration
+                    continue;
+                case "time" or "nohup" or "exec" or "command" or "builtin" or "stdbuf" or "unbuffer" or "caffeinate" or "chronic" or "catchsegv":
+                    if (Base(word) == "command" && i + 1 < words.Count && words[i + 1] is "-v" or "-V") return i;
+                    i = SkipOptions(words, i + 1, "o", "e", "i", "p");
+                    continue;
+                case "nice" or "ionice" or "taskset" or "numactl" or "chrt":
+                    i = SkipOptions(words, i + 1, "n", "c", "p");
+                    if (Base(word) == "taskset" && i < words.Count) i++;
+                    continue;
+                case "xargs":
+                    // "find . -name x | xargs rm": what xargs runs is the command; its file arguments come from the pipe.
+                    i = SkipOptions(words, i + 1, "I", "n", "P", "L", "d", "s", "a", "E");
+                    continue;
+                case "uv" or "poetry" or "pipenv" or "pdm" or "hatch" or "rye" when i + 1 < words.Count && words[i + 1] == "run":
+                    i = SkipOptions(words, i + 2, "p", "python", "with");
+                    continue;
+                case "conda" or "mamba" or "micromamba" when i + 1 < words.Count && words[i + 1] == "run":
+                    i = SkipOptions(words, i + 2, "n", "p", "name", "prefix");
+                    continue;
+                case "bundle" when i + 1 < words.Count && words[i + 1] == "exec":
+                    i += 2;
+                    continue;
+                case "npx" or "pnpx" or "bunx":
+                    i = SkipOptions(words, i + 1, "p", "package");
+                    continue;
+                case "pnpm" or "yarn" when i + 1 < words.Count && words[i + 1] == "exec":
+                    i += 2;
+                    continue;
+                default:
+                    return i;
+            }
+        }
+        return i;
+    }
+
+    private static bool IsAssignment(string word)
+    {
+        var eq = word.IndexOf('=');
+        if (eq <= 0) return false;
+        for (var k = 0; k < eq; k++)
+        {
+            var c = word[k];
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '_') || (k == 0 && char.IsAsciiDigit(c))) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Skips <c>-x</c> / <c>--long</c> options; the short or long names given take a separate value.</summary>
+    private static int SkipOptions(List<string> words, int i, params string[] withValue)
+    {
+        while (i < words.Count && words[i].Length > 1 && words[i][0] == '-')
+        {
+            var option = words[i].TrimStart('-');
+            i++;
+            if (words[i - 1] == "--") break;
+            if (!option.Contains('=') && withValue.Contains(option) && i < words.Count) i++;
+        }
+        return i;
+    }
+
+    /// <summary>The program name without its directory (<c>/usr/bin/python3</c> → <c>python3</c>).</summary>
+    internal static string Base(string word)
+    {
+        var slash = word.LastIndexOf('/');
+        return slash >= 0 && slash < word.Length - 1 ? word[(slash + 1)..] : word;
+    }
+
+    private void ClassifyWords(List<string> words, int start, ShellCommand command, CallFacts facts, int nesting)
+    {
+        var name = words[start];
+        var program = Base(name);
+        var args = new ArgView(words, start + 1);
+        if (program.Length is > 0 and <= 40 && program is not ("cd" or "export" or "source" or "." or "echo" or "printf" or "sleep" or "set" or "true" or ":" or "[" or "[[" or "test"))
+        {
+            facts.Program ??= program;
+        }
+
+        if (IsPython(program))
+        {
+            ClassifyPython(args, command, facts);
+            return;
+        }
+
+        switch (program)
+        {
+            // ---- the agent saying it is done ----
+            case "echo" or "printf" when args.Any(a => a.Contains("COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT", StringComparison.Ordinal)
+                                                      || a.Contains("MINI_SWE_AGENT_FINAL_OUTPUT", StringComparison.Ordinal)):
+                facts.Is(StepKind.Submit);
+                return;
+            case "submit":
+                facts.Is(StepKind.Submit);
+                return;
+
+            // ---- moving around and session state: explore ----
+            case "cd" or "pushd" or "popd":
+                facts.Is(StepKind.Search);
+                return;
+            case "export" or "source" or "." or "alias" or "unalias" or "set" or "unset" or "shopt" or "ulimit" or "umask"
+                or "hash" or "history" or "declare" or "local" or "readonly" or "trap":
+                facts.Is(StepKind.Run);
+                return;
+            case "eval":
+                if (nesting < MaxNesting && args.Count > 0) Classify(string.Join(' ', args.All), facts, nesting + 1); else facts.Is(StepKind.Run);
+                return;
+            case "echo" or "printf" or "true" or "false" or ":" or "clear" or "reset" or "wait" or "exit" or "logout" or "read" or "test" or "[" or "[[":
+                facts.Is(StepKind.Run);
+                return;
+            case "sleep":
+                facts.Is(StepKind.Run);
+                facts.IsWait = true;
+                return;
+
+            // ---- searching ----
+            case "ls" or "ll" or "la" or "dir" or "tree" or "exa" or "eza"
+                or "grep" or "egrep" or "fgrep" or "zgrep" or "rg" or "ag" or "ack" or "fd" or "fdfind" or "pwd" or "realpath" or "readlink"
+                or "basename" or "dirname" or "compgen" or "apropos":
+                facts.Is(StepKind.Search);
+                if (program is "ls" or "ll" or "la" or "dir" or "tree" && args.Operands([]).Any(IsSystemPath)) facts.ProbesEnvironment = true;
+                return;
+            case "find":
+                ClassifyFind(args, facts);
+                return;
+
+            // ---- reading ----
+            case "cat" or "head" or "tail" or "less" or "more" or "nl" or "bat" or "batcat" or "view" or "od" or "xxd" or "hexdump"
+                or "strings" or "file" or "stat" or "wc" or "diff" or "colordiff" or "cmp" or "comm" or "md5sum" or "sha1sum" or "sha256sum"
+                or "sha512sum" or "cksum" or "jq" or "yq" or "xmllint" or "sort" or "uniq" or "cut" or "tr" or "column" or "fold" or "rev"
+                or "tac" or "readelf" or "objdump" or "nm" or "ldd" or "zcat" or "bzcat" or "xzcat" or "base64" or "iconv" or "fmt"
+                or "paste" or "join" or "expand" or "look" or "pr" or "csvlook" or "identify" or "exiftool" or "pdftotext" or "seq":
+                facts.Is(StepKind.Read);
+                facts.Reads.AddRange(args.Operands(program is "head" or "tail" ? ["n", "c"] : program is "cut" ? ["d", "f", "c", "b"] : program is "sort" ? ["k", "t", "o"] : []));
+                return;
+            case "which" or "whereis" or "type" or "locate" or "mlocate":
+                facts.Is(StepKind.Search);
+                facts.ProbesEnvironment = true;
+                return;
+            case "ps" or "pgrep" or "top" or "htop" or "id" or "whoami" or "uname" or "date" or "hostname" or "nproc" or "free" or "df" or "du"
+                or "lsof" or "netstat" or "ss" or "ip" or "ifconfig" or "printenv" or "lscpu" or "lsblk" or "uptime" or "groups" or "getent"
+                or "locale" or "tty" or "jobs" or "dmesg" or "journalctl" or "man" or "info" or "help" or "apt-cache" or "dpkg-query"
+                or "nvidia-smi" or "lsb_release" or "arch" or "ping" or "dig" or "nslookup" or "host" or "telnet" or "ssh-keyscan":
+                facts.Is(StepKind.Read);
+                facts.ProbesEnvironment = program is not ("man" or "info" or "help");
+                return;
+            case "dpkg":
+                if (args.Has("-i") || args.Has("--install") || args.Has("-r") || args.Has("--remove") || args.Has("-P")) facts.Is(StepKind.Install, StepEffect.Change);
+                else facts.Is(StepKind.Read);
+                return;
+            case "sed":
+                ClassifyInPlaceEditor(args, facts, inPlace: args.Any(a => a.StartsWith("-i", StringComparison.Ordinal) || a.StartsWith("--in-place", StringComparison.Ordinal)
+                    || (a.Length > 1 && a[0] == '-' && a[1] != '-' && a.Contains('i') && !a.Contains('e') && a != "-n")), scriptOptions: ["e", "f", "expression", "file", "l"]);
+                return;
+            case "perl":
+                if (args.Any(IsPerlInPlaceFlag))
+                {
+                    ClassifyInPlaceEditor(args, facts, inPlace: true, scriptOptions: ["e", "E", "M", "I"]);
+                }
+                else
+                {
+                    ClassifyInterpreter(args, facts, program, ["e", "E", "M", "I"]);
+                }
+                return;
+            case "awk" or "gawk" or "mawk" or "nawk":
+                var inPlace = args.Has("inplace") && args.Has("-i");
+                ClassifyInPlaceEditor(args, facts, inPlace, scriptOptions: ["f", "v", "F", "i"]);
+                return;
+            case "tee":
+                var teeFiles = args.Operands([]).Where(f => f is not "/dev/null" and not "/dev/stdout" and not "/dev/stderr").ToList();
+                if (teeFiles.Count > 0)
+                {
+                    facts.Is(args.Has("-a") || args.Has("--append") ? StepKind.Edit : StepKind.Create, StepEffect.Change);
+                    facts.Writes.AddRange(teeFiles);
+                    var body = command.Redirects.FirstOrDefault(r => r.HeredocBody is not null)?.HeredocBody;
+                    if (body is not null && !args.Has("-a")) facts.Contents.AddRange(teeFiles.Select(f => (f, body)));
+                }
+                else
+                {
+                    facts.Is(StepKind.Read);
+                }
+                return;
+
+            // ---- changing files ----
+            case "mkdir" or "touch" or "ln" or "mktemp" or "mkfifo":
+                facts.Is(StepKind.Create, StepEffect.Change);
+                facts.Writes.AddRange(args.Operands(program == "mkdir" ? ["m", "mode"] : program == "touch" ? ["d", "r", "t"] : []));
+                return;
+            case "cp" or "rsync" or "scp" or "install":
+                facts.Is(StepKind.Create, StepEffect.Change);
+                var copyOperands = args.Operands(["t", "S", "m", "o", "g", "target-directory", "e"]);
+                if (copyOperands.Count > 0)
+                {
+                    facts.Writes.Add(copyOperands[^1]);
+                    facts.Reads.AddRange(copyOperands.Take(copyOperands.Count - 1));
+                }
+                if (copyOperands.Count == 2 && program == "cp") facts.Copies.Add((copyOperands[0], copyOperands[1]));
+                return;
+            case "rm" or "rmdir" or "unlink" or "shred" or "mv" or "chmod" or "chown" or "chgrp" or "truncate" or "dos2unix" or "unix2dos"
+                or "setfacl" or "chattr" or "rename":
+                facts.Is(StepKind.Edit, StepEffect.Change);
+                var operands = args.Operands(program == "truncate" ? ["s", "r", "size", "reference"] : []);
+                // chmod's first operand is the mode, chown's the owner.
+                if (program is "chmod" or "chown" or "chgrp" && operands.Count > 0) operands.RemoveAt(0);
+                facts.Writes.AddRange(operands);
+                if (program == "mv" && operands.Count == 2) facts.Copies.Add((operands[0], operands[1]));
+                return;
+            case "patch":
+                facts.Is(StepKind.Edit, StepEffect.Change);
+                var patchTargets = args.Operands(["p", "i", "d", "o", "r", "input", "directory", "output", "D", "F", "B", "z", "V", "Y"]);
+                if (patchTargets.Count > 0)
+                {
+                    facts.Writes.Add(patchTargets[0]);
+                }
+                else
+                {
+                    // The files a patch changes are named on its "+++" lines: in the heredoc, or in a patch file the run wrote.
+                    var patchBody = command.Redirects.FirstOrDefault(r => r.HeredocBody is not null)?.HeredocBody;
+                    var patchFile = args.ValueOf("i", "input") ?? command.Redirects.FirstOrDefault(r => r.Operator == "<")?.Target;
+                    if (patchFile is not null) facts.Reads.Add(patchFile);
+                    facts.Writes.AddRange(patchBody is not null ? DiffTargets(patchBody) : patchFile is not null ? _memory?.PatchTargets(patchFile) ?? [] : []);
+                }
+                return;
+            case "ed" or "ex" or "vi" or "vim" or "nvim" or "nano" or "emacs" or "pico" or "micro" or "joe":
+                facts.Is(StepKind.Edit, StepEffect.Change);
+                facts.Writes.AddRange(args.Operands(["c", "s"]).Where(o => !o.StartsWith('+')));
+                return;
+            case "dd":
+                var output = args.All.FirstOrDefault(a => a.StartsWith("of=", StringComparison.Ordinal));
+                if (output is not null && !output.StartsWith("of=/dev/", StringComparison.Ordinal))
+                {
+                    facts.Is(StepKind.Create, StepEffect.Change);
+                    facts.Writes.Add(output[3..]);
+                }
+                else
+                {
+                    facts.Is(StepKind.Read);
+                }
+                return;
+            case "tar":
+                var mode = TarMode(args);
+                ClassifyArchive(args, facts, extract: mode == 'x', create: mode == 'c');
+                return;
+            case "unzip" or "gunzip" or "bunzip2" or "unxz" or "7z" or "7za" or "unrar" or "zip" or "gzip" or "bzip2" or "xz" or "zstd" or "unzstd":
+                var listing = args.Has("-l") || args.Has("-t") || args.Has("-c") || args.Has("l") || args.Has("t") || args.Has("--list") || args.Has("--stdout");
+                var creating = program is "zip" or "gzip" or "bzip2" or "xz" or "zstd" || (program is "7z" or "7za" && args.First() is "a" or "u");
+                ClassifyArchive(args, facts, extract: !listing && !creating, create: creating);
+                // The archive is the first operand after 7z's subcommand letter, or the first operand.
+                var archiveOperands = args.Operands(["d", "x", "P"]).Where(o => o.Length > 1).ToList();
+                if (archiveOperands.Count > 0)
+                {
+                    if (creating) facts.Writes.Add(archiveOperands[0]); else facts.Reads.Add(archiveOperands[0]);
+                }
+                return;
+            case "wget":
+                facts.Is(StepKind.Create, StepEffect.Change);
+                var wgetOut = args.ValueOf("O", "output-document");
+                if (wgetOut is not null && wgetOut != "-") facts.Writes.Add(wgetOut);
+                else if (wgetOut == "-") facts.Is(StepKind.Read);
+                return;
+            case "curl":
+                var curlOut = args.ValueOf("o", "output");
+                if (curlOut is not null && curlOut != "-")
+                {
+                    facts.Is(StepKind.Create, StepEffect.Change);
+                    facts.Writes.Add(curlOut);
+                }
+                else if (args.Has("-O") || args.Has("--remote-name"))
+                {
+                    facts.Is(StepKind.Create, StepEffect.Change);
+                }
+                else if (args.Any(a => a is "-X" or "--request" or "-d" or "--data" or "-F" or "--form" or "--data-binary" or "--data-raw" or "-T" or "--upload-file"))
+                {
+                    // Posting to a service changes that service's state.
+                    facts.Is(StepKind.Run, StepEffect.Change);
+                }
+                else
+                {
+                    facts.Is(StepKind.Read);
+                }
+                return;
+
+            // ---- processes ----
+            case "kill" or "pkill" or "killall" or "systemctl" or "service" or "supervisorctl" or "crontab" or "useradd" or "usermod"
+                or "groupadd" or "passwd" or "chpasswd" or "update-alternatives" or "ldconfig" or "mount" or "umount" or "swapon" or "sysctl"
+                or "iptables" or "modprobe" or "locale-gen" or "update-ca-certificates":
+                if (program is "systemctl" or "service" && (args.Has("status") || args.Has("is-active") || args.Has("list-units") || args.Has("--status-all")))
+                {
+                    facts.Is(StepKind.Read);
+                }
+                else if (program is "crontab" && args.Has("-l"))
+                {
+                    facts.Is(StepKind.Read);
+                }
+                else
+                {
+                    facts.Is(StepKind.Run, StepEffect.Change);
+                }
+                return;
+            case "tmux" or "screen":
+                facts.Is(StepKind.Run);
+                return;
+            case "bash" or "sh" or "zsh" or "dash" or "ksh" or "fish" or "su" or "script" or "runuser":
+                ClassifyShellProgram(words, start, command, facts, nesting);
+                return;
+            case "docker" or "podman":
+                ClassifyDocker(args, facts, nesting);
+                return;
+
+            // ---- package managers ----
+            case "pip" or "pip3" or "pipx" or "pip2":
+                ClassifyPip(args, facts);
+                return;
+            case "uv":
+                if (args.First() == "pip") ClassifyPip(args.Skip(1), facts);
+                else if (args.First() is "add" or "remove" or "sync" or "lock" or "venv" or "init" or "tool") facts.Is(StepKind.Install, StepEffect.Change);
+                else facts.Is(StepKind.Run);
+                return;
+            case "poetry" or "pipenv" or "pdm" or "hatch" or "rye":
+                if (args.First() is "install" or "add" or "remove" or "update" or "lock" or "sync" or "uninstall" or "shell" or "env") facts.Is(StepKind.Install, StepEffect.Change);
+                else if (args.First() is "test") facts.Is(StepKind.Test);
+                else facts.Is(StepKind.Run);
+                return;
+            case "conda" or "mamba" or "micromamba":
+                if (args.First() is "install" or "create" or "remove" or "update" or "uninstall" || (args.First() == "env" && args.Has("create"))) facts.Is(StepKind.Install, StepEffect.Change);
+                else if (args.First() is "activate" or "deactivate") facts.Is(StepKind.Run);
+                else facts.Is(StepKind.Read);
+                return;
+            case "apt" or "apt-get" or "aptitude" or "yum" or "dnf" or "microdnf" or "apk" or "pacman" or "zypper" or "brew" or "port" or "snap" or "flatpak" or "choco" or "winget" or "nix-env":
+                var sub = args.FirstOperand();
+                if (sub is "install" or "add" or "remove" or "purge" or "upgrade" or "update" or "dist-upgrade" or "full-upgrade" or "reinstall"
+                    or "autoremove" or "del" or "uninstall" or "build-dep" || args.Any(a => a is "-S" or "-Syu" or "-Sy" or "-R" or "-U" or "-i"))
+                {
+                    facts.Is(StepKind.Install, StepEffect.Change);
+                }
+                else
+                {
+                    facts.Is(StepKind.Read);
+                }
+                return;
+            case "npm" or "yarn" or "pnpm" or "bun":
+                ClassifyNodePackageManager(program, args, facts);
+                return;
+            case "gem" or "composer" or "cpan" or "cpanm" or "luarocks" or "opam" or "rustup" or "nvm" or "sdk" or "asdf" or "pyenv" or "rbenv" or "corepack" or "vcpkg" or "conan":
+                var gemSub = args.FirstOperand();
+                if (gemSub is null or "install" or "require" or "add" or "update" or "uninstall" or "remove" or "use" or "global" or "local"
+                    or "default" or "toolchain" or "target" or "component" or "enable" or "prepare" or "init" or "switch" || program is "cpanm")
+                {
+                    facts.Is(StepKind.Install, StepEffect.Change);
+                }
+                else if (gemSub is "test")
+                {
+                    facts.Is(StepKind.Test);
+                }
+                else
+                {
+                    facts.Is(StepKind.Read);
+                }
+                return;
+            case "bundle" or "bundler":
+                if (args.First() is null or "install" or "update" or "add" or "lock") facts.Is(StepKind.Install, StepEffect.Change);
+                else facts.Is(StepKind.Run);
+                return;
+            case "cargo":
+                ClassifyCargo(args, facts);
+                return;
+            case "go":
+                ClassifyGo(args, facts);
+                return;
+            case "dotnet":
+                ClassifyDotnet(args, facts);
+                return;
+            case "mvn" or "mvnw" or "mvnd":
+                ClassifyMaven(args, facts);
+                return;
+            case "gradle" or "gradlew":
+                if (args.All.Any(a => a is "test" or "check" or "connectedCheck" || a.EndsWith(":test", StringComparison.Ordinal) || a.StartsWith("test", StringComparison.Ordinal) && !a.StartsWith("testClasses", StringComparison.Ordinal)))
+                    facts.Is(StepKind.Test);
+                else if (args.All.Any(a => a is "dependencies" or "tasks" or "projects" or "properties" or "--version" or "-v" or "help"))
+                    facts.Is(StepKind.Read);
+                else
+                    facts.Is(StepKind.Run, StepEffect.Change);
+                return;
+            case "make" or "gmake" or "bmake" or "ninja" or "mingw32-make":
+                ClassifyMake(args, facts);
+                return;
+
+            // ---- test runners ----
+            case "pytest" or "py.test" or "tox" or "nox" or "jest" or "vitest" or "mocha" or "karma" or "ava" or "tap" or "rspec" or "phpunit"
+                or "pest" or "ctest" or "nosetests" or "nose2" or "trial" or "behave" or "cucumber" or "cucumber-js" or "bats" or "prove"
+                or "playwright" or "cypress" or "testem" or "jasmine" or "tape" or "busted" or "runtests" or "run-tests" or "run_tests":
+                if (program is "playwright" or "cypress" && !(args.First() is "test" or "run")) facts.Is(StepKind.Run);
+                else if (program is "tox" or "nox" && (args.Has("-l") || args.Has("--list") || args.Has("--version"))) facts.Is(StepKind.Read);
+                else facts.Is(StepKind.Test);
+                return;
+            case "deno" or "mix" or "sbt" or "lein" or "swift" or "stack" or "cabal" or "zig" or "dune" or "flutter" or "dart" or "elixir" or "julia" when args.Has("test"):
+                facts.Is(StepKind.Test);
+                return;
+
+            // ---- builds: run + change (see the class remarks) ----
+            case "gcc" or "g++" or "cc" or "c++" or "clang" or "clang++" or "tcc" or "ld" or "as" or "nasm" or "yasm" or "javac" or "kotlinc"
+                or "scalac" or "rustc" or "tsc" or "ghc" or "gfortran" or "coqc" or "ocamlc" or "ocamlopt" or "ocamlfind" or "csc" or "mcs"
+                or "msbuild" or "xbuild" or "emcc" or "swiftc" or "nvcc" or "go-build" or "cmake" or "meson" or "autoreconf" or "autoconf"
+                or "automake" or "aclocal" or "libtool" or "configure" or "bazel" or "buck" or "scons" or "waf" or "ant" or "sbt" or "lein"
+                or "esbuild" or "webpack" or "rollup" or "vite" or "parcel" or "babel" or "swc" or "protoc" or "flex" or "bison" or "yacc"
+                or "lex" or "cython" or "f2py" or "ar" or "ranlib" or "strip" or "objcopy" or "pyinstaller" or "nuitka" or "dune" or "mix"
+                or "stack" or "cabal" or "zig" or "elm" or "idris" or "agda" or "lean" or "lake" or "verilator" or "iverilog" or "yosys":
+                if (args.Has("--version") || args.Has("-v") && args.Count == 1 || args.Has("--help") || (program == "tsc" && args.Has("--noEmit")))
+                {
+                    facts.Is(StepKind.Read);
+                    facts.ProbesEnvironment = !args.Has("--noEmit");
+                }
+                else
+                {
+                    facts.Is(StepKind.Run, StepEffect.Change);
+                    var outputFile = args.ValueOf("o");
+                    if (outputFile is not null) facts.Writes.Add(outputFile);
+                    facts.Reads.AddRange(args.Operands(["o", "I", "L", "l", "D", "x", "include", "std", "MF", "MT", "B", "cp", "classpath", "d", "sourcepath", "G", "S", "C", "j"])
+                        .Where(LooksLikeSourceFile));
+                }
+                return;
+
+            // ---- git ----
+            case "git":
+                ClassifyGit(args, facts);
+                if (args.FirstOperand() is "apply" or "am")
+                {
+                    var body = command.Redirects.FirstOrDefault(r => r.HeredocBody is not null)?.HeredocBody;
+                    if (body is not null) facts.Writes.AddRange(DiffTargets(body));
+                    foreach (var patchFile in facts.Reads.ToList()) facts.Writes.AddRange(_memory?.PatchTargets(patchFile) ?? []);
+                }
+                return;
+            case "gh" or "hub" or "svn" or "hg":
+                facts.Is(StepKind.Git, args.First() is "status" or "diff" or "log" or "show" or "view" or "list" or "info" or "cat" ? StepEffect.Explore : StepEffect.Change);
+                return;
+
+            // ---- formatters rewrite files unless asked only to check ----
+            case "black" or "isort" or "autopep8" or "yapf" or "prettier" or "gofmt" or "rustfmt" or "clang-format" or "eslint" or "autoflake" or "ruff" or "standard" or "stylua" or "shfmt":
+                var writes = program switch
+                {
+                    "black" or "isort" => !args.Has("--check") && !args.Has("--diff") && !args.Has("-c"),
+                    "prettier" => args.Has("--write") || args.Has("-w"),
+                    "gofmt" or "shfmt" => args.Has("-w"),
+                    "clang-format" => args.Has("-i"),
+                    "eslint" or "standard" => args.Has("--fix"),
+                    "ruff" => args.First() == "format" ? !args.Has("--check") && !args.Has("--diff") : args.Has("--fix"),
+                    "autopep8" or "autoflake" or "yapf" => args.Has("-i") || args.Has("--in-place"),
+                    _ => !args.Has("--check"),
+                };
+                if (writes)
+                {
+                    facts.Is(StepKind.Edit, StepEffect.Change);
+                    facts.Writes.AddRange(args.Operands(["l", "line-length", "config", "style", "c", "t"]));
+                }
+                else
+                {
+                    facts.Is(StepKind.Run);
+                }
+                return;
+            case "flake8" or "pylint" or "mypy" or "pyright" or "pyflakes" or "pycodestyle" or "shellcheck" or "cppcheck" or "clang-tidy"
+                or "golint" or "staticcheck" or "hadolint" or "tflint" or "bandit" or "vulture":
+                facts.Is(StepKind.Run);
+                facts.Reads.AddRange(args.Operands([]));
+                return;
+
+            // ---- interpreters running a script ----
+            case "node" or "nodejs" or "ruby" or "php" or "Rscript" or "R" or "lua" or "luajit" or "tclsh" or "osascript" or "pwsh" or "powershell"
+                or "java" or "kotlin" or "scala" or "groovy" or "dotnet-script" or "ts-node" or "tsx" or "deno" or "elixir" or "erl" or "escript"
+                or "swipl" or "guile" or "racket" or "sbcl" or "clisp" or "ghci" or "runghc" or "runhaskell" or "ocaml" or "qemu-system-x86_64"
+                or "qemu-system-i386" or "qemu-system-aarch64" or "qemu-system-arm" or "qemu-system-mips" or "gdb" or "lldb" or "valgrind" or "strace"
+                or "ltrace" or "perf" or "sqlite3" or "psql" or "mysql" or "redis-cli" or "mongo" or "mongosh" or "ssh" or "nc" or "ncat" or "socat"
+                or "expect" or "gnuplot" or "octave" or "matlab" or "sage" or "maxima" or "julia":
+                ClassifyInterpreter(args, facts, program, program switch
+                {
+                    "node" or "nodejs" or "deno" => ["e", "r", "require", "eval", "p", "print", "import", "loader"],
+                    "ruby" => ["e", "r", "I"],
+                    "php" => ["r", "d", "c", "f"],
+                    "java" => ["cp", "classpath", "jar", "p", "module-path", "m", "D"],
+                    "Rscript" or "R" => ["e"],
+                    "gdb" or "lldb" => ["ex", "x", "batch", "p"],
+                    "sqlite3" or "psql" or "mysql" => ["c", "cmd", "U", "h", "d", "e", "p", "u"],
+                    _ => [],
+                });
+                return;
+        }
+
+        if (IsTestScriptName(program))
+        {
+            facts.Is(StepKind.Test);
+            facts.Executes.Add(name);
+            return;
+        }
+        if (program is "configure" or "autogen.sh" || program.StartsWith("bootstrap", StringComparison.Ordinal))
+        {
+            facts.Is(StepKind.Run, StepEffect.Change);
+            facts.Executes.Add(name);
+            return;
+        }
+        if (program is "install.sh" or "setup.sh" or "install_deps.sh" or "install-deps.sh" or "requirements.sh")
+        {
+            facts.Is(StepKind.Install, StepEffect.Change);
+            facts.Executes.Add(name);
+            return;
+        }
+        if (program is "build.sh" or "compile.sh")
+        {
+            facts.Is(StepKind.Run, StepEffect.Change);
+            facts.Executes.Add(name);
+            return;
+        }
+
+        // A program or script run by path, or any other command: run.
+        RunScript(name, facts);
+        if (name.Contains('/') || IsScriptFile(name)) facts.Executes.Add(name);
+    }
+
+    /// <summary><c>-i</c>, <c>-pi</c>, <c>-i.bak</c>: a cluster of single-letter switches that includes in-place editing.</summary>
+    private static bool IsPerlInPlaceFlag(string word)
+    {
+        if (word.Length < 2 || word[0] != '-' || word[1] == '-' || word[1] is 'M' or 'I' or 'e' or 'E' or 'm' or 'x') return false;
+        var i = word.IndexOf('i', StringComparison.Ordinal);
+        if (i < 0) return false;
+        for (var k = 1; k < i; k++)
+        {
+            if (!char.IsAsciiLetterLower(word[k])) return false;
+        }
+        return true;
+    }
+
+    private static readonly HashSet<string> s_scriptExtensions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ".py", ".sh", ".bash", ".js", ".mjs", ".cjs", ".ts", ".rb", ".pl", ".php", ".lua", ".r", ".jl", ".exe", ".jar", ".bin", ".out", ".run", ".AppImage",
+    };
+
+    /// <summary>A word that names a script or binary file (<c>run.sh</c>, <c>a.out</c>), not a typo such as <c>find.</c>.</summary>
+    private static bool IsScriptFile(string name)
+    {
+        var extension = Path.GetExtension(name);
+        return extension.Length > 1 && s_scriptExtensions.Contains(extension);
+    }
+
+    /// <summary>Paths outside any project: <c>/</c>, <c>/usr/...</c>, <c>/opt/...</c>, <c>/etc/...</c>.</summary>
+    internal static bool IsSystemPath(string path)
+    {
+        if (path == "/") return true;
+        if (!path.StartsWith('/')) return false;
+        var second = path.IndexOf('/', 1);
+        var top = second < 0 ? path[1..] : path[1..second];
+        return top is "usr" or "opt" or "etc" or "lib" or "lib64" or "bin" or "sbin" or "var" or "proc" or "sys" or "Library" or "snap" or "nix";
+    }
+
+    private static bool LooksLikeSourceFile(string word) =>
+        word.Length > 2 && !word.StartsWith('-') && Path.HasExtension(word) && !word.Contains('=') && !word.Contains('$');
+
+    internal static bool IsPython(string program)
+    {
+        if (program.StartsWith("python", StringComparison.Ordinal))
+        {
+            var rest = program.AsSpan(6);
+            foreach (var c in rest)
+            {
+                if (!char.IsAsciiDigit(c) && c != '.' && c != 'm' && c != 'w') return false;
+            }
+            return true;
+        }
+        return program is "pypy" or "pypy3" or "ipython" or "ipython3";
+    }
+
+    /// <summary>Script names that are test runners or test files (<c>run_tests.sh</c>, <c>runtests.py</c>, <c>test_x.py</c>, <c>x_test.py</c>).</summary>
+    internal static bool IsTestScriptName(string path)
+    {
+        var file = Base(path);
+        var stem = Path.GetFileNameWithoutExtension(file).ToLowerInvariant();
+        if (stem.Length == 0) return false;
+        return stem is "test" or "tests" or "runtests" or "run_tests" or "run-tests" or "runtest" or "run_test" or "run-test" or "test_all"
+                   or "test-all" or "alltests" or "check" or "run_unittests" or "unittests" or "test_runner"
+               || stem.StartsWith("test_", StringComparison.Ordinal) || stem.StartsWith("test-", StringComparison.Ordinal)
+               || stem.EndsWith("_test", StringComparison.Ordinal) || stem.EndsWith("_tests", StringComparison.Ordinal)
+               || stem.EndsWith("-test", StringComparison.Ordinal) || stem.EndsWith("-tests", StringComparison.Ordinal)
+               || stem.StartsWith("run_test", StringComparison.Ordinal) || stem.StartsWith("run-test", StringComparison.Ordinal)
+               || stem.EndsWith(".test", StringComparison.Ordinal) || stem.EndsWith(".spec", StringComparison.Ordinal);
+    }
+
+    private void ClassifyPython(ArgView args, ShellCommand command, CallFacts facts)
+    {
+        var i = 0;
+        while (i < args.Count)
+        {
+            var a = args[i];
+            if (a == "-m" && i + 1 < args.Count)
+            {
+                ClassifyPythonModule(args[i + 1], args.Skip(i + 2), facts);
+                return;
+            }
+            if (a.StartsWith("-m", StringComparison.Ordinal) && a.Length > 2)
+            {
+                ClassifyPythonModule(a[2..], args.Skip(i + 1), facts);
+                return;
+            }
+            if (a == "-c" && i + 1 < args.Count)
+            {
+                ClassifyCode(args[i + 1], facts);
+                return;
+            }
+            if (a == "-")
+            {
+                ClassifyCode(command.Redirects.FirstOrDefault(r => r.HeredocBody is not null)?.HeredocBody ?? "", facts);
+                return;
+            }
+            if (a is "-W" or "-X" or "-Q" && i + 1 < args.Count)
+            {
+                i += 2;
+                continue;
+            }
+            if (a.Length > 1 && a[0] == '-')
+            {
+                if (a is "-V" or "--version" or "-h" or "--help")
+                {
+                    facts.Is(StepKind.Read);
+                    facts.ProbesEnvironment = true;
+                    return;
+                }
+                i++;
+                continue;
+            }
+            // The script.
+            facts.Executes.Add(a);
+            var file = Base(a);
+            if (file is "setup.py")
+            {
+                var sub = args.Skip(i + 1).FirstOperand();
+                if (sub is "test" or "pytest") facts.Is(StepKind.Test);
+                else if (sub is "--version" or "--name" or "check") facts.Is(StepKind.Read);
+                else facts.Is(StepKind.Install, StepEffect.Change);
+                return;
+            }
+            if (file is "manage.py")
+            {
+                var sub = args.Skip(i + 1).FirstOperand();
+                if (sub is "test") facts.Is(StepKind.Test);
+                else if (sub is "migrate" or "makemigrations" or "collectstatic" or "loaddata" or "createsuperuser" or "flush" or "startapp") facts.Is(StepKind.Run, StepEffect.Change);
+                else facts.Is(StepKind.Run);
+                return;
+            }
+            if (IsTestScriptName(file))
+            {
+                facts.Is(StepKind.Test);
+                return;
+            }
+            RunScript(a, facts);
+            return;
+        }
+        // "python3 <<EOF" or a bare interpreter fed by a heredoc.
+        var body = command.Redirects.FirstOrDefault(r => r.HeredocBody is not null)?.HeredocBody;
+        if (body is not null) ClassifyCode(body, facts); else facts.Is(StepKind.Run);
+    }
+
+    private static void ClassifyPythonModule(string module, ArgView rest, CallFacts facts)
+    {
+        switch (module)
+        {
+            case "pytest" or "py.test" or "unittest" or "doctest" or "tox" or "nox" or "nose" or "nose2" or "trial" or "green" or "ward":
+                if (module == "unittest" && rest.First() is "--help" or "-h") facts.Is(StepKind.Read);
+                else facts.Is(StepKind.Test);
+                return;
+            case "pip":
+                ClassifyPip(rest, facts);
+                return;
+            case "venv" or "virtualenv" or "ensurepip" or "pipx":
+                facts.Is(StepKind.Install, StepEffect.Change);
+                return;
+            case "black" or "isort" or "autopep8" or "yapf" or "autoflake":
+                if (rest.Has("--check") || rest.Has("--diff")) facts.Is(StepKind.Run);
+                else facts.Is(StepKind.Edit, StepEffect.Change);
+                return;
+            case "build" or "compileall" or "py_compile" or "setuptools" or "nuitka" or "PyInstaller" or "grpc_tools.protoc" or "cython":
+                // py_compile/compileall only check syntax as far as anyone cares, but they do write .pyc files; protoc and build write sources/wheels.
+                facts.Is(StepKind.Run, module is "py_compile" or "compileall" ? StepEffect.Explore : StepEffect.Change);
+                return;
+            case "django" when rest.FirstOperand() == "test":
+                facts.Is(StepKind.Test);
+                return;
+            case "json.tool" or "pydoc" or "site" or "sysconfig" or "platform" or "this" or "pip_audit" or "pipdeptree":
+                facts.Is(StepKind.Read);
+                return;
+            default:
+                if (module.Contains("test", StringComparison.OrdinalIgnoreCase)) facts.Is(StepKind.Test);
+                else facts.Is(StepKind.Run);
+                return;
+        }
+    }
+
+    /// <summary>Inline Python (<c>-c</c>, a heredoc): a run, or a change when the code writes, moves or deletes files or installs packages.</summary>
+    internal static void ClassifyCode(string code, CallFacts facts)
+    {
+        if (PythonCodeWritesFiles(code))
+        {
+            facts.Is(StepKind.Run, StepEffect.Change);
+            var targets = WriteTargets(code, null);
+            facts.ScriptTargets.AddRange(targets);
+            facts.Writes.AddRange(targets);
+        }
+        else if (code.Contains("pip install", StringComparison.Ordinal) || code.Contains("pip.main(", StringComparison.Ordinal)) facts.Is(StepKind.Install, StepEffect.Change);
+        else facts.Is(StepKind.Run);
+    }
+
+    private static readonly string[] s_writeMarkers =
+    [
+        ".write_text(", ".write_bytes(", "os.remove(", "os.unlink(", "os.rename(", "os.replace(", "os.makedirs(", "os.mkdir(",
+        "os.rmdir(", "shutil.copy", "shutil.move(", "shutil.rmtree(", "json.dump(", "pickle.dump(", "yaml.dump(", "np.save(", ".to_csv(",
+        ".savefig(", "writeFileSync(", "fs.writeFile(", "appendFileSync(", "fs.unlinkSync(", "fs.mkdirSync(", ".touch(", ".unlink(", ".mkdir(",
+        "fileinput.input(", "subprocess.run([\"sed\", \"-i\"", "File.write(", "file_put_contents(",
+    ];
+
+    private static readonly string[] s_writeModes = ["'w'", "\"w\"", "'a'", "\"a\"", "'wb'", "\"wb\"", "'w+'", "\"w+\"", "'ab'", "\"ab\"", "'r+'", "\"r+\"", "mode='w", "mode=\"w", "'wt'", "\"wt\"", "'x'", "\"x\""];
+
+    private static readonly HashSet<string> s_sourceExtensions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ".py", ".pyi", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".java", ".kt", ".scala", ".c", ".h", ".cc", ".cpp", ".hpp", ".cs",
+        ".go", ".rs", ".rb", ".php", ".swift", ".m", ".json", ".yaml", ".yml", ".toml", ".cfg", ".ini", ".txt", ".md", ".rst", ".html",
+        ".css", ".xml", ".sql", ".sh", ".v", ".ml", ".hs", ".lua", ".r", ".jl", ".proto", ".gradle", ".properties",
+    };
+
+    /// <summary>
+    /// The files code probably writes: string literals that look like paths to source or data files (a known
+    /// extension, no spaces), ranked by how close they sit to a write: <c>open('x', 'w')</c>, <c>to_csv('x')</c>,
+    /// <c>write_text</c> first; then literals assigned to a name that says output (<c>out_file = 'x'</c>); other
+    /// literals only when nothing better is found and there are at most two. At most five, the script itself excluded.
+    /// </summary>
+    internal static List<string> WriteTargets(string code, string? self)
+    {
+        var strong = new List<string>();
+        var hinted = new List<string>();
+        var weak = new List<string>();
+        var span = code.AsSpan();
+        var i = 0;
+        var literals = 0;
+        while (i < span.Length && literals < 200)
+        {
+            var quote = span[i];
+            if (quote is not ('\'' or '"'))
+            {
+                i++;
+                continue;
+            }
+            var end = i + 1;
+            while (end < span.Length && span[end] != quote && span[end] != '\n') end++;
+            if (end >= span.Length || span[end] != quote)
+            {
+                i = end;
+                continue;
+            }
+            var literal = span[(i + 1)..end];
+            var before = span[Math.Max(0, i - 40)..i];
+            var after = span[(end + 1)..Math.Min(span.Length, end + 24)];
+            i = end + 1;
+            literals++;
+            if (literal.Length is < 3 or > 200 || literal.ContainsAny(" \t{}%$*<>|,;()") || literal.StartsWith("http", StringComparison.Ordinal)) continue;
+            var text = literal.ToString();
+            var extension = Path.GetExtension(text);
+            if (extension.Length < 2 || !s_sourceExtensions.Contains(extension)) continue;
+            if (self is not null && (text == self || Base(text) == Base(self))) continue;
+            var list = IsWriteContext(before, after) ? strong : IsOutputName(before) ? hinted : weak;
+            if (!list.Contains(text)) list.Add(text);
+        }
+        var chosen = strong.Count > 0 ? strong : hinted.Count > 0 ? hinted : weak.Count <= 2 ? weak : [];
+        return chosen.Take(5).ToList();
+    }
+
+    private static bool IsWriteContext(ReadOnlySpan<char> before, ReadOnlySpan<char> after)
+    {
+        var a = after.TrimStart();
+        if (a.StartsWith(",", StringComparison.Ordinal))
+        {
+            var mode = a[1..].TrimStart();
+            if (mode.StartsWith("'w", StringComparison.Ordinal) || mode.StartsWith("\"w", StringComparison.Ordinal) || mode.StartsWith("'a", StringComparison.Ordinal)
+                || mode.StartsWith("\"a", StringComparison.Ordinal) || mode.StartsWith("'r+", StringComparison.Ordinal) || mode.StartsWith("mode='w", StringComparison.Ordinal)
+                || mode.StartsWith("mode=\"w", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+        var b = before.TrimEnd();
+        return b.EndsWith("to_csv(", StringComparison.Ordinal) || b.EndsWith("savefig(", StringComparison.Ordinal) || b.EndsWith("writeFileSync(", StringComparison.Ordinal)
+            || b.EndsWith("np.save(", StringComparison.Ordinal) || b.EndsWith("to_json(", StringComparison.Ordinal) || b.EndsWith("to_parquet(", StringComparison.Ordinal)
+            || (b.EndsWith("Path(", StringComparison.Ordinal) && (after.Contains(".write_text(", StringComparison.Ordinal) || after.Contains(".write_bytes(", StringComparison.Ordinal)));
+    }
+
+    private static bool IsOutputName(ReadOnlySpan<char> before)
+    {
+        var b = before.TrimEnd();
+        if (!b.EndsWith("=", StringComparison.Ordinal)) return false;
+        b = b[..^1].TrimEnd();
+        var start = b.Length;
+        while (start > 0 && (char.IsLetterOrDigit(b[start - 1]) || b[start - 1] == '_')) start--;
+        var name = b[start..];
+        return name.Contains("out", StringComparison.OrdinalIgnoreCase) || name.Contains("dest", StringComparison.OrdinalIgnoreCase)
+            || name.Contains("target", StringComparison.OrdinalIgnoreCase) || name.Contains("result", StringComparison.OrdinalIgnoreCase)
+            || name.Contains("dst", StringComparison.OrdinalIgnoreCase) || name.Contains("save", StringComparison.OrdinalIgnoreCase)
+            || name.Contains("write", StringComparison.OrdinalIgnoreCase) || name.Equals("file_path", StringComparison.OrdinalIgnoreCase)
+            || name.Equals("path", StringComparison.OrdinalIgnoreCase) || name.Equals("filename", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The files a unified diff changes, from its <c>+++ b/path</c> lines (at most ten).</summary>
+    internal static List<string> DiffTargets(string diff)
+    {
+        var targets = new List<string>();
+        var span = diff.AsSpan();
+        foreach (var range in span.Split('\n'))
+        {
+            var line = span[range];
+            if (!line.StartsWith("+++ ", StringComparison.Ordinal)) continue;
+            var path = line[4..].Trim();
+            var tab = path.IndexOf('\t');
+            if (tab >= 0) path = path[..tab];
+            if (path.StartsWith("b/", StringComparison.Ordinal)) path = path[2..];
+            if (path.Length == 0 || path.SequenceEqual("/dev/null")) continue;
+            var text = path.ToString();
+            if (!targets.Contains(text)) targets.Add(text);
+            if (targets.Count >= 10) break;
+        }
+        return targets;
+    }
+
+    /// <summary>True when text looks like a unified diff (it has <c>---</c> and <c>+++</c> file lines).</summary>
+    internal static bool LooksLikeDiff(string text) =>
+        (text.StartsWith("--- ", StringComparison.Ordinal) || text.Contains("\n--- ", StringComparison.Ordinal)) && text.Contains("\n+++ ", StringComparison.Ordinal);
+
+    internal static bool PythonCodeWritesFiles(string code)
+    {
+        var span = code.AsSpan();
+        foreach (var marker in s_writeMarkers)
+        {
+            if (span.Contains(marker, StringComparison.Ordinal)) return true;
+        }
+        if (!span.Contains("open(", StringComparison.Ordinal)) return false;
+        foreach (var mode in s_writeModes)
+        {
+            if (span.Contains(mode, StringComparison.Ordinal)) return true;
+        }
+        return false;
+    }
+
+    private void ClassifyInterpreter(ArgView args, CallFacts facts, string program, string[] withValue)
+    {
+        var code = program switch
+        {
+            "node" or "nodejs" or "deno" => args.ValueOf("e", "eval", "p", "print"),
+            "ruby" or "perl" or "Rscript" or "R" or "julia" or "lua" or "luajit" => args.ValueOf("e"),
+            "php" => args.ValueOf("r"),
+            _ => null,
+        };
+        if (code is not null)
+        {
+            ClassifyCode(code, facts);
+            return;
+        }
+        if (args.Has("--version") || args.Has("-v") && args.Count == 1 || args.Has("-version"))
+        {
+            facts.Is(StepKind.Read);
+            facts.ProbesEnvironment = true;
+            return;
+        }
+        var operands = args.Operands(withValue);
+        if (operands.Count > 0 && program is not ("sqlite3" or "psql" or "mysql" or "redis-cli" or "ssh" or "nc" or "ncat" or "socat"))
+        {
+            var script = operands[0];
+            facts.Executes.Add(script);
+            if (IsTestScriptName(script) || (program is "node" or "deno" or "bun" && args.Has("--test")))
+            {
+                facts.Is(StepKind.Test);
+                return;
+            }
+            RunScript(script, facts);
+            return;
+        }
+        facts.Is(StepKind.Run);
+    }
+
+    private void ClassifyShellProgram(List<string> words, int start, ShellCommand command, CallFacts facts, int nesting)
+    {
+        var args = new ArgView(words, start + 1);
+        for (var i = 0; i < args.Count; i++)
+        {
+            var a = args[i];
+            if (a.Length > 1 && a[0] == '-' && a[1] != '-' && a.Contains('c') && i + 1 < args.Count)
+            {
+                if (nesting < MaxNesting) Classify(args[i + 1], facts, nesting + 1); else facts.Is(StepKind.Run);
+                return;
+            }
+            if (a.Length > 0 && a[0] == '-') continue;
+            // bash script.sh
+            facts.Executes.Add(a);
+            var file = Base(a);
+            if (IsTestScriptName(file)) facts.Is(StepKind.Test);
+            else if (file is "install.sh" or "setup.sh" or "install_deps.sh" or "install-deps.sh") facts.Is(StepKind.Install, StepEffect.Change);
+            else if (file is "build.sh" or "compile.sh" or "configure" or "autogen.sh") facts.Is(StepKind.Run, StepEffect.Change);
+            else RunScript(a, facts);
+            return;
+        }
+        // "bash <<EOF": the heredoc is the script.
+        var body = command.Redirects.FirstOrDefault(r => r.HeredocBody is not null)?.HeredocBody;
+        if (body is not null && nesting < MaxNesting) Classify(body, facts, nesting + 1); else facts.Is(StepKind.Run);
+    }
+
+    private void ClassifyDocker(ArgView args, CallFacts facts, int nesting)
+    {
+        var sub = args.FirstOperand();
+        switch (sub)
+        {
+            case "ps" or "images" or "logs" or "inspect" or "version" or "info" or "stats" or "top" or "port" or "diff" or "history":
+                facts.Is(StepKind.Read);
+                return;
+            case "exec":
+                // docker exec [options] CONTAINER COMMAND...: classify the command run inside.
+                var i = 1;
+                while (i < args.Count && args[i].StartsWith('-'))
+                {
+                    i += args[i] is "-e" or "--env" or "-u" or "--user" or "-w" or "--workdir" ? 2 : 1;
+                }
+                i++; // container
+                if (i < args.Count && nesting < MaxNesting)
+                {
+                    Classify(string.Join(' ', args.All.Skip(i).Select(Quote)), facts, nesting + 1);
+                    return;
+                }
+                facts.Is(StepKind.Run);
+                return;
+            case "build" or "pull" or "compose" or "run" or "create" or "start" or "stop" or "rm" or "rmi" or "kill" or "cp" or "commit" or "tag" or "push" or "load" or "network" or "volume":
+                facts.Is(sub is "build" or "pull" ? StepKind.Install : StepKind.Run, StepEffect.Change);
+                return;
+            default:
+                facts.Is(StepKind.Run);
+                return;
+        }
+    }
+
+    private static string Quote(string word) => word.Contains(' ') || word.Contains('\'') ? "\"" + word.Replace("\"", "\\\"", StringComparison.Ordinal) + "\"" : word;
+
+    private static void ClassifyPip(ArgView args, CallFacts facts)
+    {
+        var sub = args.FirstOperand();
+        if (sub is "install" or "uninstall" or "download" or "wheel" or "sync" or "compile")
+        {
+            facts.Is(StepKind.Install, StepEffect.Change);
+        }
+        else
+        {
+            facts.Is(StepKind.Read);
+        }
+    }
+
+    private static void ClassifyNodePackageManager(string program, ArgView args, CallFacts facts)
+    {
+        var sub = args.FirstOperand();
+        switch (sub)
+        {
+            case null when program == "yarn":
+            case "install" or "i" or "ci" or "add" or "remove" or "rm" or "uninstall" or "un" or "update" or "up" or "upgrade" or "link" or "unlink" or "dedupe" or "prune" or "rebuild":
+                facts.Is(StepKind.Install, StepEffect.Change);
+                return;
+            case "test" or "t" or "tst":
+                facts.Is(StepKind.Test);
+                return;
+            case "run" or "run-script":
+                var script = args.Skip(1).FirstOperand() ?? "";
+                if (script.Contains("test", StringComparison.OrdinalIgnoreCase) || script is "spec" or "e2e" or "check") facts.Is(StepKind.Test);
+                else if (script.Contains("build", StringComparison.OrdinalIgnoreCase) || script is "compile" or "dist" or "bundle") facts.Is(StepKind.Run, StepEffect.Change);
+                else if (script is "format" or "fmt" or "lint:fix" or "prettier") facts.Is(StepKind.Edit, StepEffect.Change);
+                else facts.Is(StepKind.Run);
+                return;
+            case "init" or "create" or "new":
+                facts.Is(StepKind.Create, StepEffect.Change);
+                return;
+            case "ls" or "list" or "view" or "info" or "show" or "outdated" or "why" or "config" or "bin" or "root" or "prefix" or "audit" or "search" or "help" or "pack" or "doctor":
+                facts.Is(StepKind.Read);
+                return;
+            case "build" when program is "bun":
+                facts.Is(StepKind.Run, StepEffect.Change);
+                return;
+            default:
+                if (sub is not null && (sub.Contains("test", StringComparison.OrdinalIgnoreCase))) facts.Is(StepKind.Test);
+                else if (sub is not null && sub.Contains("build", StringComparison.OrdinalIgnoreCase)) facts.Is(StepKind.Run, StepEffect.Change);
+                else if (args.Has("--version") || args.Has("-v")) facts.Is(StepKind.Read);
+                else facts.Is(StepKind.Run);
+                return;
+        }
+    }
+
+    private static void ClassifyCargo(ArgView args, CallFacts facts)
+    {
+        switch (args.FirstOperand())
+        {
+            case "test" or "nextest" or "bench" or "miri" when !(args.Has("--no-run")):
+                facts.Is(StepKind.Test);
+                return;
+            case "add" or "install" or "fetch" or "update" or "remove" or "rm" or "uninstall" or "vendor" or "generate-lockfile":
+                facts.Is(StepKind.Install, StepEffect.Change);
+                return;
+            case "new" or "init":
+                facts.Is(StepKind.Create, StepEffect.Change);
+                return;
+            case "fmt":
+                if (args.Has("--check")) facts.Is(StepKind.Run); else facts.Is(StepKind.Edit, StepEffect.Change);
+                return;
+            case "fix":
+                facts.Is(StepKind.Edit, StepEffect.Change);
+                return;
+            case "tree" or "metadata" or "search" or "--version" or "version" or "locate-project" or "pkgid" or "verify-project" or "read-manifest":
+                facts.Is(StepKind.Read);
+                return;
+            case "clippy":
+                facts.Is(StepKind.Run);
+                return;
+            default:
+                // build, check, run, doc, clean, test --no-run: they build (see the class remarks).
+                facts.Is(StepKind.Run, args.Has("--version") ? StepEffect.Explore : StepEffect.Change);
+                return;
+        }
+    }
+
+    private static void ClassifyGo(ArgView args, CallFacts facts)
+    {
+        switch (args.FirstOperand())
+        {
+            case "test":
+                facts.Is(StepKind.Test);
+                return;
+            case "build" or "generate" or "clean":
+                facts.Is(StepKind.Run, StepEffect.Change);
+                return;
+            case "get" or "install":
+                facts.Is(StepKind.Install, StepEffect.Change);
+                return;
+            case "mod":
+                var sub = args.Skip(1).FirstOperand();
+                if (sub is "graph" or "why" or "verify") facts.Is(StepKind.Read); else facts.Is(StepKind.Install, StepEffect.Change);
+                return;
+            case "fmt" or "fix":
+                facts.Is(StepKind.Edit, StepEffect.Change);
+                return;
+            case "run":
+                facts.Is(StepKind.Run);
+                facts.Executes.AddRange(args.Skip(1).Operands([]).Take(1));
+                return;
+            case "version" or "env" or "list" or "doc" or "help":
+                facts.Is(StepKind.Read);
+                return;
+            default:
+                facts.Is(StepKind.Run);
+                return;
+        }
+    }
+
+    private static void ClassifyDotnet(ArgView args, CallFacts facts)
+    {
+        switch (args.FirstOperand())
+        {
+            case "test" or "vstest":
+                facts.Is(StepKind.Test);
+                return;
+            case "add" or "remove" when args.Has("package") || args.Has("reference"):
+            case "restore" or "tool" or "workload":
+                facts.Is(StepKind.Install, StepEffect.Change);
+                return;
+            case "new":
+                facts.Is(StepKind.Create, StepEffect.Change);
+                return;
+            case "format":
+                facts.Is(args.Has("--verify-no-changes") ? StepKind.Run : StepKind.Edit, args.Has("--verify-no-changes") ? StepEffect.Explore : StepEffect.Change);
+                return;
+            case "build" or "publish" or "pack" or "clean" or "msbuild":
+                facts.Is(StepKind.Run, StepEffect.Change);
+                return;
+            case "--version" or "--info" or "--list-sdks" or "list" or "--list-runtimes":
+                facts.Is(StepKind.Read);
+                return;
+            default:
+                facts.Is(StepKind.Run);
+                return;
+        }
+    }
+
+    private static void ClassifyMaven(ArgView args, CallFacts facts)
+    {
+        var goals = args.All.Where(a => !a.StartsWith('-')).ToList();
+        if (goals.Any(g => g is "test" or "verify" or "integration-test" || g.EndsWith(":test", StringComparison.Ordinal))
+            || (args.All.Any(a => a.StartsWith("-Dtest=", StringComparison.Ordinal)) && !goals.Any(g => g is "install" or "package" or "deploy")))
+        {
+            facts.Is(StepKind.Test);
+            return;
+        }
+        if (goals.Any(g => g.StartsWith("dependency:", StringComparison.Ordinal) && !g.Equals("dependency:tree", StringComparison.Ordinal)))
+        {
+            facts.Is(StepKind.Install, StepEffect.Change);
+            return;
+        }
+        if (goals.Count == 0 || goals.All(g => g is "dependency:tree" or "help:effective-pom" or "validate") || args.Has("-v") || args.Has("--version"))
+        {
+            facts.Is(StepKind.Read);
+            return;
+        }
+        // compile, package, install (builds the artifact and, unless -DskipTests, runs the tests on the way: still a build).
+        facts.Is(StepKind.Run, StepEffect.Change);
+    }
+
+    private static void ClassifyMake(ArgView args, CallFacts facts)
+    {
+        var targets = args.Operands(["C", "f", "j", "l", "o", "W", "I", "directory", "file", "jobs"]).Where(t => !t.Contains('=')).ToList();
+        if (targets.Any(t => t is "test" or "tests" or "check" or "unittest" or "unittests" or "test-all" or "testall" or "pytest" or "spec" or "verify"
+                             || t.StartsWith("test", StringComparison.Ordinal) || t.StartsWith("check-", StringComparison.Ordinal)))
+        {
+            facts.Is(StepKind.Test);
+            return;
+        }
+        if (targets.Any(t => t is "install" or "deps" or "dependencies" or "setup" or "requirements" or "venv" or "bootstrap"))
+        {
+            facts.Is(StepKind.Install, StepEffect.Change);
+            return;
+        }
+        if (args.Has("-n") || args.Has("--dry-run") || args.Has("-p") || args.Has("--version") || args.Has("-q") || args.Has("--question"))
+        {
+            facts.Is(StepKind.Read);
+            return;
+        }
+        facts.Is(StepKind.Run, StepEffect.Change);
+    }
+
+    private static void ClassifyFind(ArgView args, CallFacts facts)
+    {
+        if (args.FirstOperand() is { } root && IsSystemPath(root)) facts.ProbesEnvironment = true;
+        if (args.Any(a => a is "-delete" or "-fprint" or "-fprintf" or "-fls"))
+        {
+            facts.Is(StepKind.Edit, StepEffect.Change);
+            return;
+        }
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (args[i] is "-exec" or "-execdir" or "-ok" or "-okdir")
+            {
+                var inner = new List<string>();
+                for (var k = i + 1; k < args.Count && args[k] is not (";" or "+" or "\\;"); k++) inner.Add(args[k]);
+                var part = new CallFacts();
+                if (inner.Count > 0)
+                {
+                    var innerCommand = new ShellCommand();
+                    innerCommand.Words.AddRange(inner);
+                    new ShellCommandClassifier(64 * 1024).ClassifyCommand(innerCommand, part, MaxNesting);
+                }
+                if (part.Effect == StepEffect.Change)
+                {
+                    facts.Is(part.Kind, StepEffect.Change);
+                    return;
+                }
+            }
+        }
+        facts.Is(StepKind.Search);
+    }
+
+    private static void ClassifyInPlaceEditor(ArgView args, CallFacts facts, bool inPlace, string[] scriptOptions)
+    {
+        // The first operand is the script unless one came with -e/-f; the rest are files.
+        var hasScriptOption = args.Any(a => a.Length > 1 && a[0] == '-' && scriptOptions.Contains(a.TrimStart('-')) && a.TrimStart('-') is "e" or "f" or "expression" or "file");
+        var operands = args.Operands(scriptOptions);
+        var files = hasScriptOption ? operands : operands.Skip(1).ToList();
+        if (inPlace)
+        {
+            facts.Is(StepKind.Edit, StepEffect.Change);
+            facts.Writes.AddRange(files);
+        }
+        else
+        {
+            facts.Is(StepKind.Read);
+            facts.Reads.AddRange(files);
+        }
+    }
+
+    /// <summary>tar's operation: <c>x</c> extract, <c>c</c> create or append, <c>t</c> list (from "xzf", "-xzf" or "--extract").</summary>
+    private static char TarMode(ArgView args)
+    {
+        foreach (var a in args.All)
+        {
+            if (a is "--extract" or "--get") return 'x';
+            if (a is "--create" or "--append" or "--update") return 'c';
+            if (a is "--list") return 't';
+            if (a.StartsWith("--", StringComparison.Ordinal)) continue;
+            var letters = a.TrimStart('-');
+            if (letters.Length == 0 || letters.Length > 8 || !letters.All(char.IsAsciiLetter)) continue;
+            if (letters.Contains('x')) return 'x';
+            if (letters.Contains('c') || letters.Contains('r') || letters.Contains('u')) return 'c';
+            if (letters.Contains('t')) return 't';
+        }
+        return 't';
+    }
+
+    private static void ClassifyArchive(ArgView args, CallFacts facts, bool extract, bool create)
+    {
+        if (extract || create)
+        {
+            facts.Is(StepKind.Create, StepEffect.Change);
+            var archive = args.ValueOf("f", "file");
+            if (archive is not null && create) facts.Writes.Add(archive);
+            else if (archive is not null) facts.Reads.Add(archive);
+        }
+        else
+        {
+            facts.Is(StepKind.Read);
+        }
+    }
+
+    private static readonly HashSet<string> s_gitExplore = new(StringComparer.Ordinal)
+    {
+        "status", "diff", "log", "show", "blame", "annotate", "ls-files", "ls-tree", "ls-remote", "rev-parse", "rev-list", "describe",
+        "shortlog", "reflog", "cat-file", "whatchanged", "grep", "help", "version", "--version", "name-rev", "merge-base", "for-each-ref",
+        "show-ref", "count-objects", "fsck", "check-ignore", "check-attr", "var", "diff-tree", "diff-files", "diff-index", "range-diff", "bisect",
+    };
+
+    private static void ClassifyGit(ArgView args, CallFacts facts)
+    {
+        // Global options before the subcommand: -C dir, -c k=v, --no-pager, --git-dir=..., --work-tree=...
+        var i = 0;
+        while (i < args.Count && args[i].StartsWith('-'))
+        {
+            i += args[i] is "-C" or "-c" or "--git-dir" or "--work-tree" or "--namespace" ? 2 : 1;
+        }
+        if (i >= args.Count)
+        {
+            facts.Is(StepKind.Git);
+            return;
+        }
+        var sub = args[i];
+        var rest = args.Skip(i + 1);
+        if (s_gitExplore.Contains(sub))
+        {
+            facts.Is(sub == "grep" ? StepKind.Search : StepKind.Git);
+            if (sub is "diff" or "log" or "blame" or "show") facts.Reads.AddRange(rest.AfterDoubleDash());
+            return;
+        }
+        var explore = sub switch
+        {
+            "branch" => rest.All.All(a => a.StartsWith('-') && a is not ("-d" or "-D" or "-m" or "-M" or "-c" or "-C" or "--delete" or "--move" or "--copy" or "-f" or "--force" or "-u" or "--set-upstream-to")),
+            "tag" => rest.Count == 0 || rest.All.All(a => a is "-l" or "--list" or "-n") || rest.Has("-l") || rest.Has("--list"),
+            "stash" => rest.First() is "list" or "show",
+            "remote" => rest.Count == 0 || rest.First() is "-v" or "show" or "get-url",
+            "config" => rest.Has("--get") || rest.Has("--list") || rest.Has("-l") || rest.Has("--get-all") || rest.Has("--get-regexp") || rest.All.Count(a => !a.StartsWith('-')) == 1,
+            "worktree" => rest.First() == "list",
+            "submodule" => rest.Count == 0 || rest.First() == "status",
+            "notes" => rest.Count == 0 || rest.First() is "list" or "show",
+            _ => false,
+        };
+        if (explore)
+        {
+            facts.Is(StepKind.Git);
+            return;
+        }
+
+        facts.Is(StepKind.Git, StepEffect.Change);
+        switch (sub)
+        {
+            case "checkout":
+                var dashDash = rest.AfterDoubleDash();
+                if (dashDash.Count > 0)
+                {
+                    AddReverts(dashDash, facts);
+                }
+                else if (rest.Has("-f") || rest.Has("--force") || rest.Has("."))
+                {
+                    if (rest.Has(".")) facts.RevertsAll = true;
+                }
+                else
+                {
+                    // "git checkout f" restores f when f is a path; "git checkout branch" switches branches. A word with a
+                    // slash or a dot that is not a known ref shape is taken for a path.
+                    var operands = rest.Operands(["b", "B", "t", "track", "orphan"]).Where(o => !rest.Has("-b") && !rest.Has("-B")).ToList();
+                    var paths = operands.Where(o => (o.Contains('.') || o.Contains('/')) && !o.StartsWith("origin/", StringComparison.Ordinal) && !o.Contains("..", StringComparison.Ordinal) && o != "HEAD").ToList();
+                    if (paths.Count > 0) AddReverts(paths, facts);
+                }
+                return;
+            case "restore":
+                if (rest.Has("--staged") && !rest.Has("--worktree") && !rest.Has("-W")) return;
+                var targets = rest.Operands(["s", "source"]);
+                if (targets.Contains(".")) facts.RevertsAll = true;
+                else AddReverts(targets, facts);
+                return;
+            case "reset":
+                if (rest.Has("--hard")) facts.RevertsAll = true;
+                return;
+            case "stash":
+                if (rest.First() is null or "push" or "save" or "-u" or "--include-untracked" or "-k" or "--keep-index" or "-a") facts.RevertsAll = true;
+                return;
+            case "clean":
+                if (rest.Any(a => a.StartsWith('-') && a.Contains('f') && !a.Contains('n'))) facts.RevertsAll = true;
+                return;
+            case "commit":
+                facts.Commits = true;
+                return;
+            case "add" or "rm" or "mv":
+                facts.Writes.AddRange(rest.Operands([]).Where(o => o is not ("." or "-A")));
+                return;
+            case "apply" or "am":
+                facts.Reads.AddRange(rest.Operands(["p", "directory", "exclude", "include"]));
+                return;
+        }
+    }
+
+    private static void AddReverts(IEnumerable<string> paths, CallFacts facts)
+    {
+        foreach (var path in paths)
+        {
+            if (path == ".") facts.RevertsAll = true;
+            else
+            {
+                facts.RevertedFiles.Add(path);
+                facts.Writes.Add(path);
+            }
+        }
+    }
+
+    /// <summary>A view of a command's arguments with small option helpers.</summary>
+    private readonly struct ArgView(List<string> words, int start)
+    {
+        public int Count => Math.Max(0, words.Count - start);
+
+        public string this[int index] => words[start + index];
+
+        public IEnumerable<string> All => words.Skip(start);
+
+        public string? First() => Count > 0 ? this[0] : null;
+
+        public ArgView Skip(int n) => new(words, Math.Min(words.Count, start + n));
+
+        public bool Has(string word)
+        {
+            for (var i = start; i < words.Count; i++)
+            {
+                if (words[i] == word) return true;
+            }
+            return false;
+        }
+
+        public bool Any(Func<string, bool> predicate)
+        {
+            for (var i = start; i < words.Count; i++)
+            {
+                if (predicate(words[i])) return true;
+            }
+            return false;
+        }
+
+        /// <summary>The first word that is not an option.</summary>
+        public string? FirstOperand()
+        {
+            for (var i = start; i < words.Count; i++)
+            {
+                if (!words[i].StartsWith('-')) return words[i];
+            }
+            return null;
+        }
+
+        /// <summary>The value of <c>-o x</c>, <c>-ox</c>, <c>--output x</c> or <c>--output=x</c>.</summary>
+        public string? ValueOf(params string[] names)
+        {
+            for (var i = start; i < words.Count; i++)
+            {
+                var w = words[i];
+                foreach (var name in names)
+                {
+                    var flag = name.Length == 1 ? "-" + name : "--" + name;
+                    if (w == flag) return i + 1 < words.Count ? words[i + 1] : null;
+                    if (name.Length > 1 && w.StartsWith(flag + "=", StringComparison.Ordinal)) return w[(flag.Length + 1)..];
+                    if (name.Length == 1 && w.Length > 2 && w.StartsWith(flag, StringComparison.Ordinal) && w[1] != '-') return w[2..];
+                }
+            }
+            return null;
+        }
+
+        /// <summary>Non-option words, skipping the values of the given options.</summary>
+        public List<string> Operands(string[] withValue)
+        {
+            var result = new List<string>();
+            var afterDashDash = false;
+            for (var i = start; i < words.Count; i++)
+            {
+                var w = words[i];
+                if (!afterDashDash && w == "--")
+                {
+                    afterDashDash = true;
+                    continue;
+                }
+                if (!afterDashDash && w.Length > 1 && w[0] == '-')
+                {
+                    var name = w.TrimStart('-');
+                    if (!name.Contains('=') && withValue.Contains(name)) i++;
+                    continue;
+                }
+                if (w.Length == 0) continue;
+                result.Add(w);
+            }
+            return result;
+        }
+
+        /// <summary>The words after <c>--</c>.</summary>
+        public List<string> AfterDoubleDash()
+        {
+            for (var i = start; i < words.Count; i++)
+            {
+                if (words[i] == "--") return words.Skip(i + 1).ToList();
+            }
+            return [];
+        }
+    }
+}
