@@ -42,6 +42,23 @@ public static class RunUrls
         return Run(link.RunId, link.Step, link.Call, link.Query, link.Tab, link.Diagnosis);
     }
 
+    /// <summary>The runs list with its filters, search, sort and page in the query.</summary>
+    public static string Runs(RunListFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var query = new QueryBuilder();
+        query.Add("framework", filter.Framework);
+        query.Add("model", filter.Model);
+        query.Add("outcome", filter.Outcome is { } outcome ? OutcomeName(outcome) : null);
+        query.Add("q", filter.Text);
+        query.Add("task", filter.Task);
+        query.Add("minSteps", filter.MinSteps);
+        query.Add("maxSteps", filter.MaxSteps);
+        query.Add("sort", filter.Sort);
+        query.Add("page", filter.Page > 1 ? filter.Page : null);
+        return RunsPath + query;
+    }
+
     /// <summary>A known tab name, or <see cref="TreeTab"/> for anything else.</summary>
     public static string NormalizeTab(string? tab) => tab?.Trim().ToLowerInvariant() switch
     {
