@@ -22,6 +22,7 @@ public static class WebServiceCollectionExtensions
         services.AddHostedService<DemoRunSeeder>();
         services.AddOptions<RunPageOptions>().Bind(configuration.GetSection(RunPageOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RunPageOptions>, RunPageOptionsValidator>());
+        services.TryAddScoped<DiagnosisRunner>();
         return services;
     }
 }

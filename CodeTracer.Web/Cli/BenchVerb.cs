@@ -13,6 +13,7 @@ internal static class BenchVerb
             BenchImportCommand.Create(),
             BenchRunsQueryCommand.Create(),
             BenchRunPageVerb.Create(),
+            BenchDiagnosisTokensVerb.Create(),
         };
     }
 }

@@ -79,6 +79,6 @@ public sealed class BenchVerbTests
     {
         var bench = BenchVerb.Create();
 
-        Assert.Equal(["import", "runs-query", "run-page"], bench.Subcommands.Select(c => c.Name));
+        Assert.Equal(["import", "runs-query", "run-page", "diagnosis-tokens"], bench.Subcommands.Select(c => c.Name));
     }
 }
