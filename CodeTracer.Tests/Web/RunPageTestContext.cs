@@ -1,10 +1,12 @@
 using Blazor.Diagrams.Core.Geometry;
 using Bunit;
+using CodeTracer.Core.Diagnosis;
 using CodeTracer.Core.Model;
 using CodeTracer.Core.Storage;
 using CodeTracer.Tests.Shared;
 using CodeTracer.Web.Services;
 using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
@@ -26,6 +28,9 @@ public abstract class RunPageTestContext : BunitContext, IAsyncLifetime
         Services.AddMudServices(o => o.PopoverOptions.CheckForPopoverProvider = false);
         Services.AddSingleton<IRunStore>(Store);
         Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(PageOptions));
+        // Diagnosis without an LLM; a test that wants one binds Diagnosis:* again before rendering.
+        Services.AddCodeTracerDiagnosis(new ConfigurationBuilder().Build());
+        Services.AddScoped<DiagnosisRunner>();
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         JSInterop.Setup<Rectangle>("ZBlazorDiagrams.getBoundingClientRect", _ => true).SetResult(new Rectangle(0, 0, 800, 400));
         Module = JSInterop.SetupModule(ModulePath);
