@@ -28,8 +28,8 @@ public abstract class RunPageTestContext : BunitContext, IAsyncLifetime
         Services.AddMudServices(o => o.PopoverOptions.CheckForPopoverProvider = false);
         Services.AddSingleton<IRunStore>(Store);
         Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(PageOptions));
-        // Diagnosis without an LLM; a test that wants one binds Diagnosis:* again before rendering.
-        Services.AddCodeTracerDiagnosis(new ConfigurationBuilder().Build());
+        // Diagnosis without an LLM unless a test sets Diagnosis:* in DiagnosisConfiguration before rendering.
+        Services.AddCodeTracerDiagnosis(DiagnosisConfiguration);
         Services.AddScoped<DiagnosisRunner>();
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         JSInterop.Setup<Rectangle>("ZBlazorDiagrams.getBoundingClientRect", _ => true).SetResult(new Rectangle(0, 0, 800, 400));
@@ -40,6 +40,9 @@ public abstract class RunPageTestContext : BunitContext, IAsyncLifetime
     }
 
     protected InMemoryRunStore Store { get; } = new();
+
+    /// <summary>The configuration the diagnosis options bind to (read when first rendered), empty by default.</summary>
+    protected IConfigurationRoot DiagnosisConfiguration { get; } = new ConfigurationBuilder().AddInMemoryCollection().Build();
 
     /// <summary>Options with no search delay, so a typed search applies at once.</summary>
     protected RunPageOptions PageOptions { get; } = new() { SearchDebounceMilliseconds = 0 };
