@@ -54,7 +54,7 @@ public sealed class DiagnosisViewModel
 
     /// <summary>What the note above the panel says about where this diagnosis came from.</summary>
     public string SourceNote => IsPreview
-        ? "Heuristic diagnosis, computed when the run opened and not saved. Press Diagnose to keep it (its link can then be shared)."
+        ? "Heuristic diagnosis, computed on opening and not saved: Diagnose keeps it."
         : IsHeuristic ? "Heuristic diagnosis (rules, no LLM)." : $"Diagnosis by {Diagnosis.Method}.";
 
     /// <summary>The tree mark of a step, or null when the diagnosis does not name it.</summary>
