@@ -44,6 +44,12 @@ public sealed partial class DiagnosisPageTests : BrowserTest
         await Assertions.Expect(Page.Locator($".ct-step-row[data-step='{step}']")).ToBeInViewportAsync();
         await ScreenshotAsync("run-page-diagnosis");
         await AssertNoHorizontalScrollAsync();
+
+        // The stage flow flags the onset stage and keeps the diagnosis in the URL it writes.
+        await Page.Locator("#ct-tab-diagram").ClickAsync();
+        await Assertions.Expect(Page.Locator("#ct-diagram .ct-diagram-node[data-onset='true']")).ToHaveCountAsync(1);
+        await ExpectUrlAsync(Page, "[?&]tab=diagram");
+        await ScreenshotAsync("run-page-diagnosis-diagram");
         Assert.Empty(BrowserErrors);
     }
 
