@@ -1,10 +1,12 @@
 using Blazor.Diagrams.Core.Geometry;
 using Bunit;
+using CodeTracer.Core.Diagnosis;
 using CodeTracer.Core.Model;
 using CodeTracer.Core.Storage;
 using CodeTracer.Tests.Shared;
 using CodeTracer.Web.Services;
 using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
@@ -26,6 +28,9 @@ public abstract class RunPageTestContext : BunitContext, IAsyncLifetime
         Services.AddMudServices(o => o.PopoverOptions.CheckForPopoverProvider = false);
         Services.AddSingleton<IRunStore>(Store);
         Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(PageOptions));
+        // Diagnosis without an LLM unless a test sets Diagnosis:* in DiagnosisConfiguration before rendering.
+        Services.AddCodeTracerDiagnosis(DiagnosisConfiguration);
+        Services.AddScoped<DiagnosisRunner>();
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         JSInterop.Setup<Rectangle>("ZBlazorDiagrams.getBoundingClientRect", _ => true).SetResult(new Rectangle(0, 0, 800, 400));
         Module = JSInterop.SetupModule(ModulePath);
@@ -35,6 +40,9 @@ public abstract class RunPageTestContext : BunitContext, IAsyncLifetime
     }
 
     protected InMemoryRunStore Store { get; } = new();
+
+    /// <summary>The configuration the diagnosis options bind to (read when first rendered), empty by default.</summary>
+    protected IConfigurationRoot DiagnosisConfiguration { get; } = new ConfigurationBuilder().AddInMemoryCollection().Build();
 
     /// <summary>Options with no search delay, so a typed search applies at once.</summary>
     protected RunPageOptions PageOptions { get; } = new() { SearchDebounceMilliseconds = 0 };

@@ -23,6 +23,9 @@ public sealed partial class StepTree
     /// <summary>The stage holding the selected step (its row is marked current).</summary>
     [Parameter] public int? SelectedStage { get; set; }
 
+    /// <summary>The diagnosis shown on the page: its onset and error-chain steps are marked.</summary>
+    [Parameter] public DiagnosisViewModel? Diagnosis { get; set; }
+
     [Parameter] public EventCallback<TreeRow> OnSelect { get; set; }
 
     /// <summary>Raised after a row was expanded or collapsed with its toggle.</summary>
@@ -62,7 +65,7 @@ public sealed partial class StepTree
         await OnToggled.InvokeAsync(row);
     }
 
-    private static string RowClass(TreeRow row)
+    private static string RowClass(TreeRow row, ChainMark? mark, StageMark? stageMark)
     {
         var kind = row.Kind switch
         {
@@ -73,6 +76,8 @@ public sealed partial class StepTree
         var css = $"ct-row {kind} ct-kind-{row.KindName}";
         if (row.HasError) css += " ct-has-error";
         if (row.IsMarker) css += " ct-marker";
+        if (mark is not null) css += " " + mark.CssClass;
+        if (stageMark is not null) css += " " + stageMark.CssClass;
         return css;
     }
 }

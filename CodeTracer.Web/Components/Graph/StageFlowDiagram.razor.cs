@@ -22,6 +22,8 @@ public sealed partial class StageFlowDiagram : IDisposable
 
     private readonly BlazorDiagram _diagram;
     private readonly List<StageNodeModel> _nodes = [];
+    private readonly List<LinkModel> _links = [];
+    private DiagnosisViewModel? _markedFor;
     private IReadOnlyList<StageViewModel>? _builtFor;
     private double _layoutWidth = DefaultWidth;
     private double _height = 120;
@@ -47,7 +49,15 @@ public sealed partial class StageFlowDiagram : IDisposable
     /// <summary>The stage holding the selected step.</summary>
     [Parameter] public int? SelectedStage { get; set; }
 
+    /// <summary>The diagnosis shown on the page: its onset stage node is flagged and the links along its error chain highlighted.</summary>
+    [Parameter] public DiagnosisViewModel? Diagnosis { get; set; }
+
     [Parameter] public EventCallback<int> OnSelectStage { get; set; }
+
+    /// <summary>The link colour and width along the error chain.</summary>
+    internal const string ChainLinkColor = "#e53935";
+
+    internal const double ChainLinkWidth = 4;
 
     /// <summary>The diagram model, for tests and for highlighting links later.</summary>
     internal BlazorDiagram Diagram => _diagram;
@@ -58,6 +68,11 @@ public sealed partial class StageFlowDiagram : IDisposable
         {
             Build();
             _currentStage = null;
+            _markedFor = null;
+        }
+        if (!ReferenceEquals(_markedFor, Diagnosis))
+        {
+            Mark();
         }
         foreach (var node in _nodes) node.Select = OnSelectStage;
         if (_currentStage != SelectedStage)
@@ -81,6 +96,7 @@ public sealed partial class StageFlowDiagram : IDisposable
             _diagram.Links.Clear();
             _diagram.Nodes.Clear();
             _nodes.Clear();
+            _links.Clear();
             foreach (var stage in Stages)
             {
                 var node = new StageNodeModel(stage, OnSelectStage);
@@ -90,10 +106,35 @@ public sealed partial class StageFlowDiagram : IDisposable
             for (var i = 1; i < _nodes.Count; i++)
             {
                 var link = new LinkModel(_nodes[i - 1], _nodes[i]) { TargetMarker = LinkMarker.Arrow };
+                _links.Add(link);
                 _diagram.Links.Add(link);
             }
             Layout();
         });
+    }
+
+    /// <summary>Marks the diagnosis: node marks from the precomputed stage marks, chain links coloured and widened.</summary>
+    private void Mark()
+    {
+        _markedFor = Diagnosis;
+        foreach (var node in _nodes)
+        {
+            var mark = Diagnosis?.StageMarkOf(node.Stage.Id);
+            if (Equals(node.Mark, mark)) continue;
+            node.Mark = mark;
+            node.Refresh();
+        }
+        for (var i = 0; i < _links.Count; i++)
+        {
+            var link = _links[i];
+            var chain = Diagnosis?.IsChainLink(_nodes[i].Stage.Id, _nodes[i + 1].Stage.Id) == true;
+            var color = chain ? ChainLinkColor : null;
+            var width = chain ? ChainLinkWidth : 2;
+            if (link.Color == color && Math.Abs(link.Width - width) < 0.01) continue;
+            link.Color = color;
+            link.Width = width;
+            link.Refresh();
+        }
     }
 
     /// <summary>Rows of as many nodes as fit, left to right then right to left, so consecutive stages stay adjacent.</summary>

@@ -27,4 +27,7 @@ public sealed class StageNodeModel : NodeModel
 
     /// <summary>True when the selected step is in this stage.</summary>
     public bool IsCurrent { get; set; }
+
+    /// <summary>How the shown diagnosis marks this stage (onset, error chain), or null.</summary>
+    public StageMark? Mark { get; set; }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CodeTracer.Core.Diagnosis;
 using CodeTracer.Core.Model;
 using CodeTracer.Core.Storage;
 using CodeTracer.Web.Components.Controls;
@@ -40,6 +41,14 @@ public sealed partial class RunDetail : IAsyncDisposable
     private bool _scrollDetailPending;
     private bool _showHelp;
 
+    // The run's stored diagnoses (newest first), the one shown, and the diagnosis id the URL carries.
+    private List<RunDiagnosis> _diagnoses = [];
+    private DiagnosisViewModel? _diagnosis;
+    private RunDiagnosis? _preview;
+    private string? _diagnosisInUrl;
+    private bool _diagnosisApplied;
+    private bool _diagnosisCollapsed;
+
     private IJSObjectReference? _module;
     private DotNetObjectReference<RunDetail>? _self;
     private int? _keysListenerId;
@@ -59,6 +68,10 @@ public sealed partial class RunDetail : IAsyncDisposable
     [Inject] public required IOptions<RunPageOptions> OptionsAccessor { get; init; }
 
     [Inject] public required ILogger<RunDetail> Logger { get; init; }
+
+    [Inject] public required HeuristicLocalizer Heuristic { get; init; }
+
+    [Inject] public required DiagnosisRunner Runner { get; init; }
 
     [Parameter] public string RunId { get; set; } = "";
 
@@ -125,11 +138,25 @@ public sealed partial class RunDetail : IAsyncDisposable
         _selectedCall = null;
         _query = null;
         _reportedMissingStep = null;
+        _diagnoses = [];
+        _diagnosis = null;
+        _preview = null;
+        _diagnosisInUrl = null;
+        _diagnosisApplied = false;
+        // An LLM diagnosis of the previous run must not keep spending tokens for a page that moved on.
+        Runner.Cancel();
         try
         {
             var run = await Store.GetRunAsync(RunId, includeSteps: true, _disposed.Token);
-            if (run is null) _notFound = true;
-            else _vm = RunPageViewModel.Create(run);
+            if (run is null)
+            {
+                _notFound = true;
+            }
+            else
+            {
+                _vm = RunPageViewModel.Create(run);
+                _diagnoses = (await Store.GetDiagnosesAsync(RunId, _disposed.Token)).OrderByDescending(d => d.CreatedAtUtc).ToList();
+            }
         }
         catch (OperationCanceledException) when (_disposed.IsCancellationRequested)
         {
@@ -148,6 +175,7 @@ public sealed partial class RunDetail : IAsyncDisposable
     {
         if (_vm is null) return;
         _tab = RunUrls.NormalizeTab(TabParameter);
+        ApplyDiagnosis();
 
         var query = string.IsNullOrWhiteSpace(QueryParameter) ? null : QueryParameter;
         if (!string.Equals(query, _query, StringComparison.Ordinal))
@@ -178,6 +206,57 @@ public sealed partial class RunDetail : IAsyncDisposable
             _scrollTreePending = true;
             _scrollDetailPending = true;
         }
+    }
+
+    /// <summary>
+    /// Shows the diagnosis the URL names, else the newest stored one, else (for a failed run) the heuristic computed in
+    /// memory and marked as not saved. Only runs when the URL's diagnosis changes.
+    /// </summary>
+    private void ApplyDiagnosis()
+    {
+        if (_vm is null) return;
+        var wanted = string.IsNullOrWhiteSpace(DiagnosisParameter) ? null : DiagnosisParameter.Trim();
+        if (_diagnosisApplied && string.Equals(wanted, _diagnosisInUrl, StringComparison.Ordinal)) return;
+        _diagnosisApplied = true;
+
+        RunDiagnosis? chosen = null;
+        if (wanted is not null)
+        {
+            chosen = _diagnoses.FirstOrDefault(d => string.Equals(d.Id, wanted, StringComparison.Ordinal));
+            if (chosen is null && RendererInfo.IsInteractive)
+            {
+                Snackbar.Add($"Diagnosis “{wanted}” is not one of this run's; showing {(_diagnoses.Count > 0 ? "the newest" : "the heuristic")}.", Severity.Warning);
+            }
+        }
+        // A link to a diagnosis this run does not have is not carried on into the next links.
+        _diagnosisInUrl = chosen is null ? null : wanted;
+        chosen ??= _diagnoses.FirstOrDefault();
+        var preview = false;
+        if (chosen is null && _vm.Run.Outcome.Status == OutcomeStatus.Unresolved)
+        {
+            _preview ??= Heuristic.Diagnose(_vm.Run);
+            chosen = _preview;
+            preview = true;
+        }
+        if (ReferenceEquals(chosen, _diagnosis?.Diagnosis)) return;
+        _diagnosis = chosen is null ? null : DiagnosisViewModel.Create(chosen, _vm, preview);
+    }
+
+    /// <summary>The panel made a diagnosis (saved when the run is stored): show it and name it in the URL.</summary>
+    private Task OnDiagnosedAsync(RunDiagnosis diagnosis)
+    {
+        if (_vm is null || !string.Equals(diagnosis.RunId, _vm.Run.Id, StringComparison.Ordinal)) return Task.CompletedTask;
+        var stored = !string.IsNullOrEmpty(diagnosis.Id);
+        if (stored)
+        {
+            _diagnoses.RemoveAll(d => string.Equals(d.Id, diagnosis.Id, StringComparison.Ordinal));
+            _diagnoses.Insert(0, diagnosis);
+            _diagnosisInUrl = diagnosis.Id;
+        }
+        _diagnosis = DiagnosisViewModel.Create(diagnosis, _vm, isPreview: false);
+        _diagnosisCollapsed = false;
+        if (stored) NavigateToState(replace: true);
+        return Task.CompletedTask;
     }
 
     private void ApplyQuery(string? query)
@@ -312,7 +391,8 @@ public sealed partial class RunDetail : IAsyncDisposable
 
     private async Task CopyLinkAsync()
     {
-        var url = Navigation.ToAbsoluteUri(CurrentStateUrl()).ToString();
+        // The link names the diagnosis shown (when it is stored), so the reader sees the same one.
+        var url = Navigation.ToAbsoluteUri(RunUrls.Run(RunId, _selectedStep, _selectedCall, _query, _tab, _diagnosis?.Id ?? _diagnosisInUrl)).ToString();
         var copied = false;
         if (_module is not null)
         {
@@ -329,8 +409,7 @@ public sealed partial class RunDetail : IAsyncDisposable
         else Snackbar.Add("Could not copy: the link is in the address bar", Severity.Warning);
     }
 
-    private string CurrentStateUrl() =>
-        RunUrls.Run(RunId, _selectedStep, _selectedCall, _query, _tab, string.IsNullOrEmpty(DiagnosisParameter) ? null : DiagnosisParameter);
+    private string CurrentStateUrl() => RunUrls.Run(RunId, _selectedStep, _selectedCall, _query, _tab, _diagnosisInUrl);
 
     private void NavigateToState(bool replace)
     {
@@ -437,6 +516,8 @@ public sealed partial class RunDetail : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The runner lives as long as the circuit; a diagnosis started here stops when the page goes.
+        Runner.Cancel();
         await _disposed.CancelAsync();
         _disposed.Dispose();
         if (_module is not null)
