@@ -81,6 +81,7 @@ public static class InspectJson
         writer.WriteNumber("stepCount", run.StepCount);
         writer.WriteNumber("toolCallCount", run.ToolCallCount);
 
+        var stateParents = run.StateTree?.Nodes.ToDictionary(n => n.StepId, n => n.ParentStepId);
         writer.WriteStartArray("steps");
         foreach (var step in run.Steps)
         {
@@ -88,6 +89,8 @@ public static class InspectJson
             writer.WriteNumber("id", step.Id);
             writer.WriteString("kind", KindName(step.Kind));
             writer.WriteString("effect", EffectName(step.Effect));
+            // The step's parent in the change/explore state tree (0 = the root).
+            if (stateParents is not null && stateParents.TryGetValue(step.Id, out var parent)) writer.WriteNumber("stateParent", parent);
             if (step.IsMarker) writer.WriteBoolean("marker", true);
             writer.WriteStartArray("toolCalls");
             foreach (var call in step.ToolCalls)
@@ -114,7 +117,19 @@ public static class InspectJson
                 writer.WriteStartObject();
                 writer.WriteString("kind", SignalKindName(signal.Kind));
                 writer.WriteString("message", signal.Message);
+                if (signal.ToolCallIndex is { } callIndex) writer.WriteNumber("toolCall", callIndex);
                 if (signal.EvidenceLine is not null) writer.WriteString("evidence", signal.EvidenceLine);
+                if (signal.EvidenceLineNumber is { } line) writer.WriteNumber("line", line);
+                if (signal.RelatedStep is { } related) writer.WriteNumber("relatedStep", related);
+                if (signal.Tests is { } tests)
+                {
+                    writer.WriteStartObject("tests");
+                    writer.WriteNumber("passed", tests.Passed);
+                    writer.WriteNumber("failed", tests.Failed);
+                    writer.WriteNumber("errors", tests.Errors);
+                    writer.WriteNumber("skipped", tests.Skipped);
+                    writer.WriteEndObject();
+                }
                 writer.WriteEndObject();
             }
             writer.WriteEndArray();
@@ -131,6 +146,7 @@ public static class InspectJson
             writer.WriteString("title", stage.Title);
             writer.WriteNumber("firstStep", stage.FirstStep);
             writer.WriteNumber("lastStep", stage.LastStep);
+            if (stage.FromSource) writer.WriteBoolean("fromSource", true);
             writer.WriteEndObject();
         }
         writer.WriteEndArray();

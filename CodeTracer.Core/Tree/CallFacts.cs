@@ -50,7 +50,7 @@ internal sealed class CallFacts
     public List<Replacement> Replacements { get; } = [];
 
     /// <summary>Whole-file contents the call wrote (Write, create, <c>cat &gt; f &lt;&lt;EOF</c>), by file.</summary>
-    public List<(string File, string Content)> Contents { get; } = [];
+    public List<WrittenContent> Contents { get; } = [];
 
     /// <summary>Files the call restored to an earlier version (<c>git checkout -- f</c>, <c>undo_edit</c>).</summary>
     public List<string> RevertedFiles { get; } = [];
@@ -119,6 +119,35 @@ internal sealed class CallFacts
         if (Effect == StepEffect.Change) return;
         Effect = StepEffect.Change;
         KindRank = Significance.Of(Kind, StepEffect.Change);
+    }
+}
+
+/// <summary>A whole file's content as a call wrote it, with what it is (a patch, a script that writes files) worked out once.</summary>
+internal sealed class WrittenContent(string file, string content)
+{
+    private bool? _isDiff;
+    private bool? _writesFiles;
+    private List<string>? _targets;
+    private int? _hash;
+
+    public string File { get; } = file;
+
+    public string Content { get; } = content;
+
+    public bool IsDiff => _isDiff ??= ShellCommandClassifier.LooksLikeDiff(Content);
+
+    /// <summary>The content is code that writes, moves or deletes files.</summary>
+    public bool WritesFiles => _writesFiles ??= !IsDiff && ShellCommandClassifier.PythonCodeWritesFiles(Content);
+
+    /// <summary>For a patch, the files it changes; for code that writes files, the files it names.</summary>
+    public List<string> Targets => _targets ??= IsDiff ? ShellCommandClassifier.DiffTargets(Content) : WritesFiles ? ShellCommandClassifier.WriteTargets(Content, File) : [];
+
+    public int Hash => _hash ??= StringComparer.Ordinal.GetHashCode(Content);
+
+    public void Deconstruct(out string file, out string content)
+    {
+        file = File;
+        content = Content;
     }
 }
 

@@ -81,13 +81,21 @@ internal sealed class ObservationScanner
     private const int MaxHitsExamined = 400;
     private const int HeadModeLines = 8;
 
+    // Few, short anchors keep the vectorised search fast; the line around each hit is then judged in full
+    // ("rror" finds error:, Error:, SyntaxError, "parsing errors"; "RROR" finds ERROR; "not found" finds "command not found").
     private static readonly SearchValues<string> s_anchors = SearchValues.Create(
     [
-        "Traceback (most recent call last)", "command not found", "No such file or directory", "Permission denied",
-        "error:", "error[", "Error:", "ERROR", "FAILED", "FAILURE", "Exception", "fatal:", "Segmentation fault", "core dumped",
-        "npm ERR!", "panic:", "undefined reference", "syntax error", "Syntax error", "E: ", "Cannot find module", "cannot find module",
-        "timed out", "Timed out", "TIMED OUT", "TimeoutExpired", "Previous response had parsing errors", "EXACTLY ONE",
-        "not formatted correctly", "did not use any tool", "InputValidationError", "No valid JSON found",
+        "rror", "RROR", "FAIL", "xception", "Traceback", "not found", "No such file", "ermission denied", "fatal", "egmentation fault",
+        "dumped", "panic:", "undefined reference", "E: ", "ERR!", "annot find module", "imed out", "IMED OUT", "TimeoutExpired",
+        "EXACTLY ONE", "not formatted correctly", "did not use any tool", "No valid JSON",
+    ], StringComparison.Ordinal);
+
+    // Listings and file reads are only checked for the shell's own complaints: a shorter list, a faster search.
+    private static readonly SearchValues<string> s_narrowAnchors = SearchValues.Create(
+    [
+        "command not found", "No such file or directory", "Permission denied", "timed out", "Timed out", "TIMED OUT", "TimeoutExpired",
+        "Previous response had parsing errors", "EXACTLY ONE", "not formatted correctly", "did not use any tool", "InputValidationError",
+        "No valid JSON found",
     ], StringComparison.Ordinal);
 
     private readonly TreeOptions _options;
@@ -97,16 +105,24 @@ internal sealed class ObservationScanner
         _options = options;
     }
 
-    public ObservationScan Scan(string? observation, ScanMode mode, bool parseTests)
+    /// <summary>Scans an observation; a call that exited 0 is checked only at its start and end (<paramref name="succeeded"/>).</summary>
+    /// <param name="parseTests">Look for a test summary (in the last few kilobytes unless <paramref name="testRun"/>).</param>
+    public ObservationScan Scan(string? observation, ScanMode mode, bool parseTests, bool succeeded = false, bool testRun = true)
     {
         var scan = new ObservationScan();
         if (string.IsNullOrEmpty(observation)) return scan;
+        return ScanCore(observation, mode, parseTests, succeeded, testRun, scan);
+    }
+
+    private ObservationScan ScanCore(string observation, ScanMode mode, bool parseTests, bool succeeded, bool testRun, ObservationScan scan)
+    {
 
         var text = observation.AsSpan();
-        var max = _options.MaxScanCharsPerObservation;
+        // A command that succeeded prints its summary, or a traceback it caught, at the end: look at less of it.
+        var max = succeeded ? Math.Min(_options.MaxScanCharsPerObservation, _options.SucceededScanChars) : _options.MaxScanCharsPerObservation;
         if (text.Length <= max)
         {
-            ScanRegion(text, 1, mode, parseTests, scan);
+            ScanRegion(text, 1, mode, parseTests, scan, testRun);
         }
         else
         {
@@ -114,20 +130,23 @@ internal sealed class ObservationScanner
             var head = text[..half];
             var headEnd = head.LastIndexOf('\n');
             if (headEnd > 0) head = head[..headEnd];
-            ScanRegion(head, 1, mode, parseTests, scan);
+            ScanRegion(head, 1, mode, parseTests && testRun, scan, testRun);
             if (mode is not ScanMode.Head)
             {
                 var tailStart = text.Length - half;
                 var nl = text[tailStart..].IndexOf('\n');
                 tailStart = nl < 0 ? tailStart : tailStart + nl + 1;
                 var lineNumber = 1 + text[..tailStart].Count('\n');
-                ScanRegion(text[tailStart..], lineNumber, mode, parseTests, scan);
+                ScanRegion(text[tailStart..], lineNumber, mode, parseTests, scan, testRun);
             }
         }
         return scan;
     }
 
-    private void ScanRegion(ReadOnlySpan<char> region, int firstLineNumber, ScanMode mode, bool parseTests, ObservationScan scan)
+    /// <summary>How much of the end of a program's output is searched for a test summary when the call is not a known test run.</summary>
+    private const int TestTailChars = 8 * 1024;
+
+    private void ScanRegion(ReadOnlySpan<char> region, int firstLineNumber, ScanMode mode, bool parseTests, ObservationScan scan, bool fullTests = true)
     {
         RecordEdges(region, firstLineNumber, scan);
         if (mode == ScanMode.None) return;
@@ -136,7 +155,21 @@ internal sealed class ObservationScanner
             ScanHead(region, firstLineNumber, scan);
             return;
         }
-        if (parseTests) TestSummaryParser.Parse(region, firstLineNumber, scan);
+        if (parseTests)
+        {
+            // Runners print their summary at the end; only a test run's whole output is searched for per-test lines.
+            var tail = region;
+            var tailLine = firstLineNumber;
+            if (!fullTests && region.Length > TestTailChars)
+            {
+                var cut = region.Length - TestTailChars;
+                var nl = region[cut..].IndexOf('\n');
+                cut = nl < 0 ? cut : cut + nl + 1;
+                tailLine += region[..cut].Count('\n');
+                tail = region[cut..];
+            }
+            TestSummaryParser.Parse(tail, tailLine, scan);
+        }
 
         var position = 0;
         var lineNumber = firstLineNumber;
@@ -144,20 +177,19 @@ internal sealed class ObservationScanner
         var examined = 0;
         while (position < region.Length && examined < MaxHitsExamined)
         {
-            var hit = region[position..].IndexOfAny(s_anchors);
+            var hit = region[position..].IndexOfAny(mode == ScanMode.Narrow ? s_narrowAnchors : s_anchors);
             if (hit < 0) break;
             hit += position;
             examined++;
-            var lineStart = region[..hit].LastIndexOf('\n') + 1;
-            var lineEndRel = region[hit..].IndexOf('\n');
-            var lineEnd = lineEndRel < 0 ? region.Length : hit + lineEndRel;
+            var (lineStart, lineEnd) = LineAround(region, hit);
             lineNumber += region[lineCountedTo..lineStart].Count('\n');
             lineCountedTo = lineStart;
-            var line = Clean(region[lineStart..lineEnd]);
+            var view = CleanView(region[lineStart..lineEnd]);
             position = lineEnd + 1;
 
-            var category = Classify(line, mode);
+            var category = Classify(view, mode);
             if (category is null) continue;
+            var line = view.ToString();
             if (category == "timeout")
             {
                 scan.Timeout ??= new ObservationMatch(category, Truncate(line), lineNumber);
@@ -187,6 +219,31 @@ internal sealed class ObservationScanner
         }
     }
 
+    /// <summary>Longest stretch of one line looked at from its start: JSON blobs and minified files are one huge line.</summary>
+    internal const int MaxLineChars = 2_048;
+
+    /// <summary>How far before a hit its line is looked at, and how far after.</summary>
+    private const int LineCharsBefore = 240;
+    private const int LineCharsAfter = 480;
+
+    /// <summary>
+    /// The line around <paramref name="hit"/>, bounded to a few hundred characters on each side so that a
+    /// single-line observation of hundreds of kilobytes is neither searched nor judged again for every hit.
+    /// </summary>
+    internal static (int Start, int End) LineAround(ReadOnlySpan<char> region, int hit)
+    {
+        var from = Math.Max(0, hit - LineCharsBefore);
+        var back = region[from..hit].LastIndexOf('\n');
+        var start = back >= 0 ? from + back + 1 : from;
+        var to = Math.Min(region.Length, hit + LineCharsAfter);
+        var forward = region[hit..to].IndexOf('\n');
+        var end = forward >= 0 ? hit + forward : to;
+        return (start, end);
+    }
+
+    /// <summary>At most <see cref="MaxLineChars"/> of a line, from its start.</summary>
+    private static ReadOnlySpan<char> Bounded(ReadOnlySpan<char> line) => line.Length <= MaxLineChars ? line : line[..MaxLineChars];
+
     private void AddError(ObservationScan scan, ObservationMatch match)
     {
         if (scan.Errors.Count >= _options.MaxErrorMatchesPerObservation) return;
@@ -207,7 +264,7 @@ internal sealed class ObservationScanner
             {
                 var nl = rest.IndexOf('\n');
                 var line = nl < 0 ? rest : rest[..nl];
-                var clean = Clean(line);
+                var clean = Clean(Bounded(line));
                 if (clean.Length > 0)
                 {
                     scan.FirstLine = new ObservationMatch("first", Truncate(clean), lineNumber);
@@ -223,7 +280,9 @@ internal sealed class ObservationScanner
         var end = region.Length;
         for (var i = 0; i < 50 && end > 0; i++)
         {
-            var start = region[..end].LastIndexOf('\n') + 1;
+            var from = Math.Max(0, end - MaxLineChars);
+            var back = region[from..end].LastIndexOf('\n');
+            var start = back >= 0 ? from + back + 1 : from;
             var clean = Clean(region[start..end]);
             if (clean.Length > 0)
             {
@@ -250,7 +309,7 @@ internal sealed class ObservationScanner
         {
             var nl = rest.IndexOf('\n');
             var raw = nl < 0 ? rest : rest[..nl];
-            var line = Clean(raw);
+            var line = Clean(Bounded(raw));
             if (line.Length > 0)
             {
                 var format = Classify(line, ScanMode.Full);
@@ -287,9 +346,9 @@ internal sealed class ObservationScanner
     }
 
     /// <summary>Names the error a line shows, or null when the anchor hit is not an error ("0 errors", "error_handler").</summary>
-    internal static string? Classify(string line, ScanMode mode)
+    internal static string? Classify(ReadOnlySpan<char> line, ScanMode mode)
     {
-        var t = line.AsSpan().Trim();
+        var t = line.Trim();
         if (t.Length == 0) return null;
 
         if (t.Contains("Previous response had parsing errors", StringComparison.Ordinal)
@@ -324,7 +383,7 @@ internal sealed class ObservationScanner
         if (StartsWithWord(t, "ERROR") || t.StartsWith("[ERROR]", StringComparison.Ordinal)) return "error";
         if (IsCompilerError(t)) return "compiler error";
         if (t.Contains("syntax error", StringComparison.OrdinalIgnoreCase)) return "syntax error";
-        if (LooksLikeExceptionLine(t)) return ExceptionCategory(t.ToString());
+        if (LooksLikeExceptionLine(t)) return ExceptionCategory(t);
         if (t.StartsWith("Error:", StringComparison.Ordinal) || t.StartsWith("error:", StringComparison.Ordinal)) return "error";
         return null;
     }
@@ -368,15 +427,15 @@ internal sealed class ObservationScanner
             || name.EndsWith("ImproperlyConfigured", StringComparison.Ordinal) || name.EndsWith("DoesNotExist", StringComparison.Ordinal);
     }
 
-    private static string ExceptionCategory(string line)
+    private static string ExceptionCategory(ReadOnlySpan<char> line)
     {
         var colon = line.IndexOf(':');
         var name = (colon < 0 ? line : line[..colon]).Trim();
         var dot = name.LastIndexOf('.');
         if (dot >= 0) name = name[(dot + 1)..];
         if (name.Length is 0 or > 60 || name.Contains(' ')) return "Python exception";
-        if (name == "Error") return "error";
-        return name is "ModuleNotFoundError" or "ImportError" ? "missing module" : name;
+        if (name.SequenceEqual("Error")) return "error";
+        return name.SequenceEqual("ModuleNotFoundError") || name.SequenceEqual("ImportError") ? "missing module" : name.ToString();
     }
 
     /// <summary>After a "Traceback" line, the first line that is not a frame, a code line or blank is the exception.</summary>
@@ -386,8 +445,7 @@ internal sealed class ObservationScanner
         var lineNumber = fromLineNumber + 1;
         for (var i = 0; i < 300 && position < region.Length; i++)
         {
-            var nlRel = region[position..].IndexOf('\n');
-            var end = nlRel < 0 ? region.Length : position + nlRel;
+            var (_, end) = LineAround(region, position);
             var raw = region[position..end];
             var clean = Clean(raw);
             if (clean.Length > 0 && !char.IsWhiteSpace(Strip(raw)[0]) && !clean.StartsWith("Traceback", StringComparison.Ordinal)
@@ -407,6 +465,10 @@ internal sealed class ObservationScanner
         var s = Ansi.Strip(raw);
         return s.Length == 0 ? " " : s;
     }
+
+    /// <summary>Like <see cref="Clean"/>, without allocating when the line has no escape sequence and no carriage return.</summary>
+    internal static ReadOnlySpan<char> CleanView(ReadOnlySpan<char> raw) =>
+        raw.IndexOfAny('\u001b', '\r') < 0 ? raw.Trim() : Clean(raw).AsSpan();
 
     /// <summary>ANSI removed; for terminal redraws (<c>\r</c>) the last non-empty segment; trimmed.</summary>
     internal static string Clean(ReadOnlySpan<char> raw)

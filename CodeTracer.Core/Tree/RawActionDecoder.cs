@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CodeTracer.Core.Import;
+using CodeTracer.Core.Import.Formats.Harness;
 using CodeTracer.Core.Import.Formats.OpenHands;
 using CodeTracer.Core.Import.Formats.Terminus2;
 using CodeTracer.Core.Model;
@@ -18,7 +19,19 @@ internal static class RawActionDecoder
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
         var trimmed = text.AsSpan().Trim().TrimEnd(',');
-        if (trimmed.Length > 0 && trimmed[0] == '{' && TryParse(trimmed.ToString()) is { } document)
+        // A mini-SWE-agent message: its content holds the fenced command.
+        if (trimmed.Length > 0 && trimmed[0] == '{' && !trimmed.Contains("\"tool_calls\"", StringComparison.Ordinal)
+            && StringValue(trimmed, "\"role\"") == "assistant")
+        {
+            return StringValue(trimmed, "\"content\"") is { } messageText ? FromFences(messageText) : [];
+        }
+        // A Terminus response: its "commands" array, read without the analysis and plan around it.
+        if (FastTerminus(text) is { } terminus) return terminus;
+        // OpenHands events repeat the whole model response; read only the action's own fields rather than all of it.
+        if (trimmed.Length > 0 && trimmed[0] == '{' && OpenHandsV0Action(trimmed) is { } openHands) return openHands;
+        // Parse only a whole object: a slice of a chat log cut mid-way would only throw.
+        if (trimmed.Length > 0 && trimmed[0] == '{' && trimmed[^1] == '}' && JsonObjectScanner.MeasureObject(trimmed) == trimmed.Length
+            && !LooksLikeTerminus(trimmed) && TryParse(trimmed.ToString()) is { } document)
         {
             using (document)
             {
@@ -43,12 +56,79 @@ internal static class RawActionDecoder
         return trimmed.Length > 0 && trimmed[0] is '{' or '"' or '[' ? [] : null;
     }
 
-    /// <summary>The decoded value of the first <c>"content": "..."</c> string in a JSON fragment.</summary>
-    private static string? ContentLiteral(string text)
+    private static List<ToolCall>? FastTerminus(string text)
     {
-        var key = text.IndexOf("\"content\"", StringComparison.Ordinal);
+        var key = text.IndexOf("\"commands\"", StringComparison.Ordinal);
         if (key < 0) return null;
-        var i = key + 9;
+        var open = text.IndexOf('[', key);
+        if (open < 0) return null;
+        var length = MeasureArray(text.AsSpan(open));
+        if (length <= 0) return null;
+        using var document = TryParse(text.Substring(open, length));
+        if (document is null || document.RootElement.ValueKind != JsonValueKind.Array) return null;
+        var calls = new List<ToolCall>();
+        foreach (var command in document.RootElement.EnumerateArray())
+        {
+            var keys = command.ValueKind == JsonValueKind.Object ? command.Str("keystrokes") : command.ValueKind == JsonValueKind.String ? command.GetString() : null;
+            if (keys is null) continue;
+            calls.Add(new ToolCall { Tool = "keystrokes", Command = keys.TrimEnd('\n'), Arguments = command.GetRawText() });
+        }
+        var complete = text.IndexOf("\"task_complete\"", StringComparison.Ordinal) is var at and >= 0
+            && text.AsSpan(at + 15).TrimStart().TrimStart(':').TrimStart().StartsWith("true", StringComparison.Ordinal);
+        if (complete) calls.Add(new ToolCall { Tool = "mark_task_complete" });
+        return calls;
+    }
+
+    /// <summary>The length of the JSON array starting at <paramref name="text"/>[0], strings and escapes minded; 0 when it does not close.</summary>
+    private static int MeasureArray(ReadOnlySpan<char> text)
+    {
+        var depth = 0;
+        var inString = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (inString)
+            {
+                if (c == '\\') i++;
+                else if (c == '"') inString = false;
+                continue;
+            }
+            switch (c)
+            {
+                case '"': inString = true; break;
+                case '[' or '{': depth++; break;
+                case ']' or '}':
+                    if (--depth == 0) return i + 1;
+                    break;
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>A V0 event's action from its <c>"action"</c>, <c>"args"</c> and <c>"function_name"</c> fields, found without parsing the rest.</summary>
+    private static List<ToolCall>? OpenHandsV0Action(ReadOnlySpan<char> text)
+    {
+        var action = StringValue(text, "\"action\"");
+        if (action is null) return null;
+        var argsKey = text.IndexOf("\"args\"", StringComparison.Ordinal);
+        if (argsKey < 0) return null;
+        var open = text[argsKey..].IndexOf('{');
+        if (open < 0) return null;
+        var argsText = text[(argsKey + open)..];
+        var length = JsonObjectScanner.MeasureObject(argsText);
+        if (length <= 0) return null;
+        using var args = TryParse(argsText[..length].ToString());
+        if (args is null) return null;
+        var tool = StringValue(text, "\"function_name\"") ?? action;
+        return [new ToolCall { Tool = tool, Command = V0EventReader.RenderCommand(action, args.RootElement), Arguments = args.RootElement.GetRawText() }];
+    }
+
+    /// <summary>The string value of the first <c>"key": "value"</c> pair in JSON text (null when the value is not a string).</summary>
+    private static string? StringValue(ReadOnlySpan<char> text, string key)
+    {
+        var at = text.IndexOf(key, StringComparison.Ordinal);
+        if (at < 0) return null;
+        var i = at + key.Length;
         while (i < text.Length && text[i] is ' ' or ':' or '\t' or '\r' or '\n') i++;
         if (i >= text.Length || text[i] != '"') return null;
         var end = i + 1;
@@ -59,13 +139,24 @@ internal static class RawActionDecoder
         if (end >= text.Length) return null;
         try
         {
-            return JsonSerializer.Deserialize<string>(text.AsSpan(i, end - i + 1));
+            return JsonSerializer.Deserialize<string>(text[i..(end + 1)]);
         }
         catch (JsonException)
         {
             return null;
         }
     }
+
+    /// <summary>A Terminus response object: read by the Terminus parser, not twice.</summary>
+    private static bool LooksLikeTerminus(ReadOnlySpan<char> text)
+    {
+        var head = text[..Math.Min(text.Length, 400)];
+        return head.Contains("\"analysis\"", StringComparison.Ordinal) || head.Contains("\"state_analysis\"", StringComparison.Ordinal)
+            || head.Contains("\"commands\"", StringComparison.Ordinal);
+    }
+
+    /// <summary>The decoded value of the first <c>"content": "..."</c> string in a JSON fragment.</summary>
+    private static string? ContentLiteral(string text) => StringValue(text, "\"content\"");
 
     private static JsonDocument? TryParse(string json)
     {

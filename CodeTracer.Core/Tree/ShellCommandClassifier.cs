@@ -109,7 +109,7 @@ internal sealed class ShellCommandClassifier
                     // cat > f <<EOF, echo x > f, printf ... > f, > f: the point of the command is the file.
                     facts.Is(redirect.Appends ? StepKind.Edit : StepKind.Create, StepEffect.Change);
                     var body = command.Redirects.FirstOrDefault(r => r.HeredocBody is not null)?.HeredocBody;
-                    if (body is not null && !redirect.Appends) facts.Contents.Add((redirect.Target, body));
+                    if (body is not null && !redirect.Appends) facts.Contents.Add(new WrittenContent(redirect.Target, body));
                 }
                 else
                 {
@@ -324,7 +324,7 @@ internal sealed class ShellCommandClassifier
                     facts.Is(args.Has("-a") || args.Has("--append") ? StepKind.Edit : StepKind.Create, StepEffect.Change);
                     facts.Writes.AddRange(teeFiles);
                     var body = command.Redirects.FirstOrDefault(r => r.HeredocBody is not null)?.HeredocBody;
-                    if (body is not null && !args.Has("-a")) facts.Contents.AddRange(teeFiles.Select(f => (f, body)));
+                    if (body is not null && !args.Has("-a")) facts.Contents.AddRange(teeFiles.Select(f => new WrittenContent(f, body)));
                 }
                 else
                 {
@@ -977,19 +977,15 @@ internal sealed class ShellCommandClassifier
     internal static bool LooksLikeDiff(string text) =>
         (text.StartsWith("--- ", StringComparison.Ordinal) || text.Contains("\n--- ", StringComparison.Ordinal)) && text.Contains("\n+++ ", StringComparison.Ordinal);
 
+    private static readonly System.Buffers.SearchValues<string> s_writeMarkerValues = System.Buffers.SearchValues.Create(s_writeMarkers, StringComparison.Ordinal);
+
+    private static readonly System.Buffers.SearchValues<string> s_writeModeValues = System.Buffers.SearchValues.Create(s_writeModes, StringComparison.Ordinal);
+
     internal static bool PythonCodeWritesFiles(string code)
     {
         var span = code.AsSpan();
-        foreach (var marker in s_writeMarkers)
-        {
-            if (span.Contains(marker, StringComparison.Ordinal)) return true;
-        }
-        if (!span.Contains("open(", StringComparison.Ordinal)) return false;
-        foreach (var mode in s_writeModes)
-        {
-            if (span.Contains(mode, StringComparison.Ordinal)) return true;
-        }
-        return false;
+        if (span.IndexOfAny(s_writeMarkerValues) >= 0) return true;
+        return span.Contains("open(", StringComparison.Ordinal) && span.IndexOfAny(s_writeModeValues) >= 0;
     }
 
     private void ClassifyInterpreter(ArgView args, CallFacts facts, string program, string[] withValue)

@@ -126,6 +126,10 @@ public static class ShellCommandReader
         return script;
     }
 
+    private static readonly System.Buffers.SearchValues<char> s_special = System.Buffers.SearchValues.Create(" \t\r\n\\'\"`$#;&|()<>");
+
+    private static readonly System.Buffers.SearchValues<char> s_doubleQuoteSpecial = System.Buffers.SearchValues.Create("\"\\$`");
+
     private sealed class Parser(string text, ShellScript script)
     {
         private readonly string _text = text;
@@ -248,8 +252,12 @@ public static class ShellCommandReader
                         ReadRedirect();
                         break;
                     default:
-                        Append(c);
-                        _pos++;
+                        // Ordinary characters come in runs: append the run at once.
+                        var run = _text.AsSpan(_pos + 1).IndexOfAny(s_special);
+                        var end = run < 0 ? _text.Length : _pos + 1 + run;
+                        _word.Append(_text, _pos, end - _pos);
+                        _wordStarted = true;
+                        _pos = end;
                         break;
                 }
             }
@@ -332,8 +340,10 @@ public static class ShellCommandReader
                     _word.Append(ScanBacktick(_pos));
                     continue;
                 }
-                _word.Append(c);
-                _pos++;
+                var run = _text.AsSpan(_pos + 1).IndexOfAny(s_doubleQuoteSpecial);
+                var end = run < 0 ? _text.Length : _pos + 1 + run;
+                _word.Append(_text, _pos, end - _pos);
+                _pos = end;
             }
             _script.Unterminated = true;
         }

@@ -93,7 +93,7 @@ public sealed class SignalDetector
             var fact = facts[c];
             var mode = ModeFor(call, fact);
             var parseTests = call.Kind is StepKind.Test or StepKind.Run || (call.Kind == StepKind.Unknown);
-            var scan = _scanner.Scan(call.Observation, mode, parseTests);
+            var scan = _scanner.Scan(call.Observation, mode, parseTests, succeeded: call.ExitCode == 0 && !call.IsError, testRun: call.Kind == StepKind.Test);
 
             if (scan.FormatError is { } format || fact.IsFormatError)
             {
@@ -313,9 +313,10 @@ public sealed class SignalDetector
                     if (undone is not null) Mark(undone, s, $"reversed by step {step.Id} (its new text put back the old)");
                 }
 
-                foreach (var (file, content) in fact.Contents)
+                foreach (var written in fact.Contents)
                 {
-                    var hash = StringComparer.Ordinal.GetHashCode(content);
+                    var file = written.File;
+                    var hash = written.Hash;
                     var earlier = contents.LastOrDefault(v => v.Hash == hash && SamePath(v.File, file) && v.Step < s);
                     if (earlier.File is not null)
                     {

@@ -418,12 +418,11 @@ public sealed class StageSegmenter
                 {
                     // Helper scripts that edit other files (apply_fix.py) are tools, not the change itself: a patch, or
                     // a script that writes a source file the run had already read or written, or one named like a fix.
-                    foreach (var (file, content) in call.Contents)
+                    foreach (var written in call.Contents)
                     {
-                        var name = ShellCommandClassifier.Base(file);
-                        var helper = ShellCommandClassifier.LooksLikeDiff(content)
-                            || ShellCommandClassifier.PythonCodeWritesFiles(content)
-                               && (HasFixName(name) || ShellCommandClassifier.WriteTargets(content, file).Any(t => IsCodeFile(t) && seenCode.Contains(ShellCommandClassifier.Base(t))));
+                        var name = ShellCommandClassifier.Base(written.File);
+                        var helper = written.IsDiff
+                            || written.WritesFiles && (HasFixName(name) || written.Targets.Any(t => IsCodeFile(t) && seenCode.Contains(ShellCommandClassifier.Base(t))));
                         if (!helper) continue;
                         _scratch.Add(name);
                         _helpers.Add(name);

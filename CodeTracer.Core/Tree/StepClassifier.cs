@@ -44,7 +44,7 @@ public sealed class StepClassifier
                 calls[c] = facts;
                 call.Kind = facts.Kind;
                 call.Effect = facts.Effect;
-                call.FilesTouched = facts.AllFiles.Where(f => f.Length > 0).Distinct(StringComparer.Ordinal).Take(32).ToList();
+                call.FilesTouched = FilesOf(facts);
                 if (facts.KindRank > stepRank)
                 {
                     stepRank = facts.KindRank;
@@ -63,6 +63,19 @@ public sealed class StepClassifier
             result[s] = calls;
         }
         return result;
+    }
+
+    /// <summary>The files a call touched, each once, in first-seen order (at most 32).</summary>
+    private static List<string> FilesOf(CallFacts facts)
+    {
+        var files = new List<string>();
+        foreach (var file in facts.AllFiles)
+        {
+            if (file.Length == 0 || files.Contains(file)) continue;
+            files.Add(file);
+            if (files.Count == 32) break;
+        }
+        return files;
     }
 
     /// <summary>A call whose command is a raw artifact (CodeTracer's normalized steps): classify the actions inside it.</summary>
@@ -106,13 +119,13 @@ public sealed class StepClassifier
             case "bash" or "sh" or "shell" or "zsh" or "executebash" or "executebashaction" or "run" or "terminal" or "terminalaction"
                 or "cmdrun" or "cmdrunaction" or "runcommand" or "execute" or "executecommand" or "exec" or "command" or "runterminalcmd"
                 or "runshellcommand" or "shellcommand" or "localshell" or "container.exec":
-                ClassifyShellText(args.String("command") ?? args.String("cmd") ?? call.Command, facts, state, shell);
+                ClassifyShellText(call.Command ?? args.String("command") ?? args.String("cmd"), facts, state, shell);
                 break;
             case "keystrokes" or "bashcommand" or "sendkeys" or "tmux" or "tmuxsendkeys":
-                ClassifyKeystrokes(args.String("keystrokes") ?? args.String("command") ?? args.String("keys") ?? call.Command, facts, state, shell);
+                ClassifyKeystrokes(call.Command ?? args.String("keystrokes") ?? args.String("command") ?? args.String("keys"), facts, state, shell);
                 break;
             case "runipython" or "executeipythoncell" or "ipython" or "ipythonruncell" or "ipythonruncellaction" or "jupyter" or "notebook" or "pythoninterpreter" or "executecode" or "codeinterpreter":
-                ClassifyIpython(args.String("code") ?? call.Command ?? "", facts, shell);
+                ClassifyIpython(call.Command ?? args.String("code") ?? "", facts, shell);
                 break;
             case "bashoutput" or "bashoutputtool" or "taskoutput":
                 facts.Is(StepKind.Read);
@@ -286,7 +299,7 @@ public sealed class StepClassifier
         if (!string.IsNullOrEmpty(path))
         {
             facts.Writes.Add(path);
-            if (content is not null) facts.Contents.Add((path, content));
+            if (content is not null) facts.Contents.Add(new WrittenContent(path, content));
         }
     }
 
@@ -424,7 +437,7 @@ public sealed class StepClassifier
                 {
                     state.OpenFile = arg1;
                     facts.Writes.Add(arg1);
-                    facts.Contents.Add((arg1, ""));
+                    facts.Contents.Add(new WrittenContent(arg1, ""));
                 }
                 break;
             case "edit" or "insert" or "append" or "end_of_edit":
@@ -507,32 +520,63 @@ public sealed class StepClassifier
     }
 
     /// <summary>
-    /// The action with whitespace runs collapsed, prefixed by its tool, so two identical actions compare equal. The
+    /// A fingerprint of the action: its tool, then a 64-bit FNV-1a hash of its text with whitespace runs collapsed,
+    /// so two identical actions compare equal without keeping copies of heredocs and file contents around. The
     /// arguments count too when there are any: "view x.py" with two different line ranges is not a repeat.
     /// </summary>
     private static string Normalize(ToolCall call)
     {
-        var text = call.Command;
-        if (string.IsNullOrWhiteSpace(text)) text = call.Arguments ?? "";
-        else if (!string.IsNullOrWhiteSpace(call.Arguments)) text = text + "\u001f" + call.Arguments;
-        var sb = new StringBuilder(Math.Min(text.Length, 4096) + 16);
-        sb.Append(NormalizeTool(call.Tool)).Append('\u001f');
-        var space = false;
-        var limit = Math.Min(text.Length, 64 * 1024);
-        for (var i = 0; i < limit; i++)
+        const ulong Offset = 14695981039346656037UL;
+        const ulong Prime = 1099511628211UL;
+        var hash = Offset;
+        var length = 0;
+        var pendingSpace = false;
+        // Short texts (one command line) are compared with whitespace runs collapsed ("ls  -la" is "ls -la"); longer
+        // ones (scripts, heredocs, file contents) by a fast hash of their trimmed text: its first 16 KB, last 4 KB and length.
+        void Feed(string? text)
         {
-            var c = text[i];
-            if (char.IsWhiteSpace(c))
+            if (text is null) return;
+            if (text.Length <= 256)
             {
-                space = true;
-                continue;
+                FeedSpan(text);
+                return;
             }
-            if (space && sb.Length > 0 && sb[^1] != '\u001f') sb.Append(' ');
-            space = false;
-            sb.Append(c);
+            var trimmed = text.AsSpan().Trim();
+            var fast = new HashCode();
+            fast.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(trimmed[..Math.Min(trimmed.Length, 16 * 1024)]));
+            fast.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(trimmed[Math.Max(0, trimmed.Length - 4 * 1024)..]));
+            fast.Add(trimmed.Length);
+            hash = (hash ^ (uint)fast.ToHashCode()) * Prime;
+            hash = (hash ^ (ulong)trimmed.Length) * Prime;
+            length += trimmed.Length;
         }
-        if (text.Length > limit) sb.Append('\u2026').Append(text.Length);
-        return sb.ToString();
+        void FeedSpan(ReadOnlySpan<char> text)
+        {
+            foreach (var c in text)
+            {
+                if (char.IsWhiteSpace(c))
+                {
+                    pendingSpace = length > 0;
+                    continue;
+                }
+                if (pendingSpace)
+                {
+                    hash = (hash ^ ' ') * Prime;
+                    length++;
+                    pendingSpace = false;
+                }
+                hash = (hash ^ c) * Prime;
+                length++;
+            }
+        }
+        Feed(call.Command);
+        if (!string.IsNullOrWhiteSpace(call.Arguments))
+        {
+            pendingSpace = false;
+            hash = (hash ^ 0x1F) * Prime;
+            Feed(call.Arguments);
+        }
+        return length == 0 ? "" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{NormalizeTool(call.Tool)}\u001f{length}\u001f{hash:x16}");
     }
 
     /// <summary>What classification remembers across the steps of one run.</summary>
@@ -562,21 +606,20 @@ public sealed class StepClassifier
 
         public void Learn(CallFacts facts)
         {
-            foreach (var (file, content) in facts.Contents)
+            foreach (var written in facts.Contents)
             {
+                var file = written.File;
                 var name = ShellCommandClassifier.Base(file);
-                if (ShellCommandClassifier.LooksLikeDiff(content))
+                if (written.IsDiff)
                 {
-                    var targets = ShellCommandClassifier.DiffTargets(content);
-                    _patches[file] = targets;
-                    _patches[name] = targets;
+                    _patches[file] = written.Targets;
+                    _patches[name] = written.Targets;
                     continue;
                 }
-                if (ShellCommandClassifier.PythonCodeWritesFiles(content))
+                if (written.WritesFiles)
                 {
-                    var targets = ShellCommandClassifier.WriteTargets(content, file);
-                    _writerScripts[file] = targets;
-                    _writerScripts[name] = targets;
+                    _writerScripts[file] = written.Targets;
+                    _writerScripts[name] = written.Targets;
                 }
                 else
                 {
@@ -588,41 +631,53 @@ public sealed class StepClassifier
     }
 }
 
-/// <summary>A tool call's JSON arguments, parsed once; string fields read by name. Never throws on bad JSON.</summary>
+/// <summary>A tool call's JSON arguments, parsed on first use and once; string fields read by name. Never throws on bad JSON.</summary>
 internal sealed class ToolArguments : IDisposable
 {
-    private readonly JsonDocument? _document;
+    private readonly string? _json;
+    private JsonDocument? _document;
+    private bool _parsed;
 
-    private ToolArguments(JsonDocument? document) => _document = document;
+    private ToolArguments(string? json) => _json = json;
 
     /// <summary>True when the arguments are a JSON object with at least one property.</summary>
-    public bool HasAny => _document is not null && _document.RootElement.EnumerateObject().Any();
+    public bool HasAny => Document is { } document && document.RootElement.EnumerateObject().Any();
 
-    public static ToolArguments Parse(string? json)
+    private JsonDocument? Document
     {
-        if (string.IsNullOrWhiteSpace(json)) return new ToolArguments(null);
+        get
+        {
+            if (_parsed) return _document;
+            _parsed = true;
+            _document = TryParse(_json);
+            return _document;
+        }
+    }
+
+    public static ToolArguments Parse(string? json) => new(json);
+
+    private static JsonDocument? TryParse(string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json)) return null;
         var span = json.AsSpan().TrimStart();
-        if (span.Length == 0 || span[0] != '{') return new ToolArguments(null);
+        if (span.Length == 0 || span[0] != '{') return null;
         try
         {
             var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64, AllowTrailingCommas = true });
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                document.Dispose();
-                return new ToolArguments(null);
-            }
-            return new ToolArguments(document);
+            if (document.RootElement.ValueKind == JsonValueKind.Object) return document;
+            document.Dispose();
+            return null;
         }
         catch (JsonException)
         {
-            return new ToolArguments(null);
+            return null;
         }
     }
 
     /// <summary>A top-level string property (numbers and booleans as their JSON text); null when absent, null or "None".</summary>
     public string? String(string name)
     {
-        if (_document is null || !_document.RootElement.TryGetProperty(name, out var value)) return null;
+        if (Document is not { } document || !document.RootElement.TryGetProperty(name, out var value)) return null;
         return value.ValueKind switch
         {
             JsonValueKind.String => value.GetString() is { } s && s != "None" ? s : null,
@@ -634,7 +689,7 @@ internal sealed class ToolArguments : IDisposable
     /// <summary>Claude Code MultiEdit's <c>edits[]</c> old/new pairs.</summary>
     public IEnumerable<(string Old, string New)> Edits()
     {
-        if (_document is null || !_document.RootElement.TryGetProperty("edits", out var edits) || edits.ValueKind != JsonValueKind.Array) yield break;
+        if (Document is not { } document || !document.RootElement.TryGetProperty("edits", out var edits) || edits.ValueKind != JsonValueKind.Array) yield break;
         foreach (var edit in edits.EnumerateArray())
         {
             if (edit.ValueKind != JsonValueKind.Object) continue;

@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace CodeTracer.Core.Tree;
 
 /// <summary>
@@ -12,13 +10,7 @@ namespace CodeTracer.Core.Tree;
 /// </summary>
 internal static class TestSummaryParser
 {
-    private static readonly SearchValues<string> s_anchors = SearchValues.Create(
-    [
-        "passed", "failed", "no tests ran", "Ran ", "test result:", "Tests:", "passing", "failing", "Tests run:", "tests completed",
-        "--- FAIL", "--- PASS", "--- SKIP", "FAIL", "ok ", "# pass", "# fail", "\u2139 pass", "\u2139 fail", "error in", "errors in",
-    ], StringComparison.Ordinal);
-
-    private const int MaxHits = 2_000;
+    private const int MaxLines = 200_000;
 
     public static void Parse(ReadOnlySpan<char> region, int firstLineNumber, ObservationScan scan)
     {
@@ -29,22 +21,20 @@ internal static class TestSummaryParser
         string goLine = "";
         TestSummary? tap = null;
 
+        // Line by line: summary lines are short and carry a number (or say FAIL); anything else is skipped cheaply.
         var position = 0;
-        var lineNumber = firstLineNumber;
-        var countedTo = 0;
-        var hits = 0;
-        while (position < region.Length && hits++ < MaxHits)
+        var lineNumber = firstLineNumber - 1;
+        var lines = 0;
+        while (position < region.Length && lines++ < MaxLines)
         {
-            var hit = region[position..].IndexOfAny(s_anchors);
-            if (hit < 0) break;
-            hit += position;
-            var lineStart = region[..hit].LastIndexOf('\n') + 1;
-            var endRel = region[hit..].IndexOf('\n');
-            var lineEnd = endRel < 0 ? region.Length : hit + endRel;
-            lineNumber += region[countedTo..lineStart].Count('\n');
-            countedTo = lineStart;
+            var newline = region[position..].IndexOf('\n');
+            var lineEnd = newline < 0 ? region.Length : position + newline;
+            var raw = region[position..lineEnd];
             position = lineEnd + 1;
-            var line = ObservationScanner.Clean(region[lineStart..lineEnd]);
+            lineNumber++;
+            if (raw.Length is 0 or > 600) continue;
+            if (raw.IndexOfAnyInRange('0', '9') < 0 && !raw.Contains("FAIL", StringComparison.Ordinal) && !raw.StartsWith("ok", StringComparison.Ordinal)) continue;
+            var line = ObservationScanner.Clean(raw);
             if (line.Length == 0 || line.Length > 400) continue;
 
             if (TryPytest(line) is { } pytest) { last = At(pytest, line, lineNumber); continue; }

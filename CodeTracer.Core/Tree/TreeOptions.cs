@@ -18,9 +18,16 @@ public sealed class TreeOptions
 
     /// <summary>
     /// Characters of one observation scanned for error text and test summaries. Longer observations are scanned at
-    /// the head and the tail (half each), where errors and summaries are printed; the middle is skipped.
+    /// the head and the tail (half each), where commands print what went wrong and test runners their summary; the
+    /// middle of a huge listing is skipped (it gets a <c>HugeObservation</c> signal instead).
     /// </summary>
-    public int MaxScanCharsPerObservation { get; set; } = 256 * 1024;
+    public int MaxScanCharsPerObservation { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// Characters scanned of the output of a call that exited 0 (head and tail, half each): its errors, if any, and
+    /// its test summary are printed at the end.
+    /// </summary>
+    public int SucceededScanChars { get; set; } = 16 * 1024;
 
     /// <summary>Shell text longer than this is read only up to it (heredoc bodies can be whole files).</summary>
     public int MaxShellCommandChars { get; set; } = 256 * 1024;
@@ -54,6 +61,7 @@ internal sealed class TreeOptionsValidator : IValidateOptions<TreeOptions>
         if (options.MaxSignalsPerStep is < 1 or > 100) failures.Add($"{s}:MaxSignalsPerStep must be between 1 and 100.");
         if (options.MaxErrorMatchesPerObservation is < 1 or > 50) failures.Add($"{s}:MaxErrorMatchesPerObservation must be between 1 and 50.");
         if (options.MaxScanCharsPerObservation is < 1_024 or > 64 * 1024 * 1024) failures.Add($"{s}:MaxScanCharsPerObservation must be between 1 KiB and 64 MiB.");
+        if (options.SucceededScanChars is < 1_024 or > 64 * 1024 * 1024) failures.Add($"{s}:SucceededScanChars must be between 1 KiB and 64 MiB.");
         if (options.MaxShellCommandChars is < 1_024 or > 64 * 1024 * 1024) failures.Add($"{s}:MaxShellCommandChars must be between 1 KiB and 64 MiB.");
         if (options.TargetStageSteps is < 2 or > 100) failures.Add($"{s}:TargetStageSteps must be between 2 and 100.");
         if (options.MaxStageSteps is < 2 or > 200) failures.Add($"{s}:MaxStageSteps must be between 2 and 200.");
