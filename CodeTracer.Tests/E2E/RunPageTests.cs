@@ -94,6 +94,8 @@ public sealed class RunPageTests : BrowserTest
     {
         var id = await FindRunIdAsync("build-sqlite-fts");
         await OpenAsync("/runs/" + id);
+        // CountAsync does not wait: let the timeline render first.
+        await Assertions.Expect(Page.Locator("#ct-timeline .ct-timeline-seg").First).ToBeVisibleAsync();
         var stages = await Page.Locator("#ct-timeline .ct-timeline-seg").CountAsync();
         Assert.True(stages > 0, "the run has no stages in its timeline");
 
