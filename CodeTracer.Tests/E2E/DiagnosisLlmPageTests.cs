@@ -65,13 +65,14 @@ public sealed class LlmExplorerFixture : IAsyncLifetime
 [Collection(LlmExplorerCollection.Name)]
 public sealed partial class DiagnosisLlmPageTests : BrowserTest
 {
-    // acme__sizefmt-214 edits the stale copy build/lib/sizefmt/filesize.py at step 6 instead of src/; its tests fail at step 10.
+    // acme__sizefmt-214 opens the stale copy build/lib/sizefmt/filesize.py at step 5 and edits it at step 6 instead of
+    // src/; its tests fail at step 10. The heuristic names step 6; this answer names step 5, so the marks show whose it is.
     internal const string Answer = """
-        {"onset_step":6,"recovered":false,"error_kind":"localization",
-         "error_chain":[{"step":6,"role":"onset","why":"edits build/lib, not src/sizefmt"},{"step":10,"role":"terminal","why":"the binary-suffix tests still fail"}],
+        {"onset_step":5,"recovered":false,"error_kind":"localization",
+         "error_chain":[{"step":5,"role":"onset","why":"opens build/lib, not src/sizefmt"},{"step":6,"role":"propagation","why":"edits the build copy"},{"step":10,"role":"terminal","why":"the binary-suffix tests still fail"}],
          "stage_labels":[],
-         "root_cause_chain":["tests fail at step 10","the edit at step 6 went to the build copy"],
-         "critical_decision_points":[{"step_id":6,"decision":"edited build/lib/sizefmt/filesize.py","should_have":"edited src/sizefmt/filesize.py"}],
+         "root_cause_chain":["tests fail at step 10","the edit at step 6 went to the build copy opened at step 5"],
+         "critical_decision_points":[{"step_id":5,"decision":"opened build/lib/sizefmt/filesize.py","should_have":"opened src/sizefmt/filesize.py"}],
          "correct_strategy":"Change _BINARY in src/sizefmt/filesize.py.","summary":"LLM-E2E: the agent edited the build copy instead of the source."}
         """;
 
@@ -109,10 +110,13 @@ public sealed partial class DiagnosisLlmPageTests : BrowserTest
         await Assertions.Expect(Page.Locator("#ct-diagnosis-source")).ToContainTextAsync("Diagnosis by llm:" + LlmExplorerFixture.Model);
         await Assertions.Expect(Page.Locator("#ct-diagnosis-source")).ToHaveAttributeAsync("data-preview", "false");
         await Assertions.Expect(panel.Locator(".ct-diagnosis-summary")).ToContainTextAsync("LLM-E2E");
-        await Assertions.Expect(panel.Locator(".ct-onset-link")).ToContainTextAsync("step 6");
+        await Assertions.Expect(panel.Locator(".ct-onset-link")).ToContainTextAsync("step 5");
         var onsetRow = Page.Locator("#ct-tree .ct-step-row.ct-onset");
         await Assertions.Expect(onsetRow).ToHaveCountAsync(1);
-        await Assertions.Expect(onsetRow).ToHaveAttributeAsync("data-step", "6");
+        await Assertions.Expect(onsetRow).ToHaveAttributeAsync("data-step", "5");
+        var chainRows = Page.Locator("#ct-tree .ct-step-row.ct-chain");
+        await Assertions.Expect(chainRows).ToHaveCountAsync(3);
+        Assert.Equal(["5", "6", "10"], await chainRows.EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.step)"));
         await ExpectUrlAsync(Page, "[?&]diagnosis=[^&]+");
         await ScreenshotAsync("run-page-llm-diagnosis");
 
