@@ -35,6 +35,7 @@ public static class WebApp
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        Services.StartupBanner.Register(app);
         return app;
     }
 }

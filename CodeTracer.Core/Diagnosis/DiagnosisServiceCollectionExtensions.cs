@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace CodeTracer.Core.Diagnosis;
 
@@ -9,6 +11,14 @@ public static class DiagnosisServiceCollectionExtensions
     public static IServiceCollection AddCodeTracerDiagnosis(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<DiagnosisOptions>().Bind(configuration.GetSection(DiagnosisOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DiagnosisOptions>, DiagnosisOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<HeuristicLocalizer>();
+        services.TryAddSingleton<IDiagnosisChatClientFactory, OpenAiDiagnosisChatClientFactory>();
+        services.TryAddSingleton<LlmDiagnosisService>();
+        services.TryAddSingleton<DiagnosisTokenCounter>();
+        services.TryAddSingleton<DiagnosisTokenEstimator>();
         return services;
     }
 }

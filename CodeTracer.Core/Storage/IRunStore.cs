@@ -36,11 +36,35 @@ public interface IRunStore
     Task<RunDiagnosis?> GetDiagnosisAsync(string diagnosisId, CancellationToken cancellationToken);
 }
 
+/// <summary>What a save did: runs inserted or updated, steps written, and the runs that could not be stored.</summary>
 public sealed class SaveSummary
 {
     public int Inserted { get; set; }
     public int Updated { get; set; }
     public int Steps { get; set; }
+
+    /// <summary>Runs that could not be stored, each with why; the other runs of the same call are stored.</summary>
+    public List<SaveError> Errors { get; } = [];
+}
+
+/// <summary>Why one run was not stored.</summary>
+public sealed class SaveError
+{
+    public SaveError(string runId, string source, string reason)
+    {
+        RunId = runId;
+        Source = source;
+        Reason = reason;
+    }
+
+    public string RunId { get; }
+
+    /// <summary>The trajectory file or folder the run came from.</summary>
+    public string Source { get; }
+
+    public string Reason { get; }
+
+    public override string ToString() => $"{Source}: run {RunId} was not stored: {Reason}";
 }
 
 /// <summary>What the runs list shows for one run, without its steps.</summary>
@@ -66,6 +90,9 @@ public sealed class RunSummary
     public int? OnsetStep { get; set; }
     public string SourcePath { get; set; } = "";
     public DateTime ImportedAtUtc { get; set; }
+
+    /// <summary>A copy, so a cached summary handed to a caller cannot be changed under the cache.</summary>
+    internal RunSummary Clone() => (RunSummary)MemberwiseClone();
 }
 
 public enum RunSortField

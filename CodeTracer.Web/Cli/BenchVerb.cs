@@ -2,13 +2,18 @@ using System.CommandLine;
 
 namespace CodeTracer.Web.Cli;
 
-/// <summary><c>bench</c>: import speed and memory figures.</summary>
+/// <summary><c>bench SUBCOMMAND</c>: speed and memory figures, each printed next to its target.</summary>
 internal static class BenchVerb
 {
     public static Command Create()
     {
-        var command = new Command("bench", "Measure import speed and memory on a corpus of runs");
-        command.SetAction((parseResult, cancellationToken) => Task.FromResult(1));
-        return command;
+        // One subcommand per figure family, each in its own Bench*.cs file; add new ones here.
+        return new Command("bench", "Measure import, storage and query speed and memory against their targets")
+        {
+            BenchImportCommand.Create(),
+            BenchRunsQueryCommand.Create(),
+            BenchRunPageVerb.Create(),
+            BenchDiagnosisTokensVerb.Create(),
+        };
     }
 }

@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace CodeTracer.Core.Diagnosis;
+
+/// <summary>Small text helpers shared by the heuristic, the prompts and the exports.</summary>
+internal static partial class DiagnosisText
+{
+    /// <summary>The first non-blank line, trimmed and cut to <paramref name="maxChars"/> with an ellipsis.</summary>
+    public static string FirstLine(string? text, int maxChars)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return "";
+        var span = text.AsSpan();
+        while (span.Length > 0)
+        {
+            var newline = span.IndexOfAny('\r', '\n');
+            var line = (newline < 0 ? span : span[..newline]).Trim();
+            if (!line.IsEmpty) return Cut(line.ToString(), maxChars);
+            if (newline < 0) break;
+            span = span[(newline + 1)..];
+        }
+        return "";
+    }
+
+    /// <summary>Cuts to <paramref name="maxChars"/> characters, ending with an ellipsis when something was cut.</summary>
+    public static string Cut(string text, int maxChars)
+    {
+        if (text.Length <= maxChars) return text;
+        if (maxChars <= 1) return "…";
+        var cut = maxChars - 1;
+        // Never split a surrogate pair: half an emoji is invalid UTF-16 and breaks JSON encoders downstream.
+        if (char.IsHighSurrogate(text[cut - 1])) cut--;
+        return string.Concat(text.AsSpan(0, cut), "…");
+    }
+
+    /// <summary>
+    /// Keeps the head and tail of a long text with a marker saying how much was left out: the start of an output
+    /// says what ran, the end says how it finished, and the middle is usually repetition.
+    /// </summary>
+    public static string HeadTail(string? text, int budget)
+    {
+        if (string.IsNullOrEmpty(text)) return "";
+        if (text.Length <= budget) return text;
+        var head = (int)(budget * 0.6);
+        var tail = budget - head;
+        if (head > 0 && char.IsHighSurrogate(text[head - 1])) head--;
+        var tailStart = text.Length - tail;
+        if (tailStart < text.Length && char.IsLowSurrogate(text[tailStart])) tailStart++;
+        var omitted = tailStart - head;
+        return string.Concat(
+            text.AsSpan(0, head),
+            string.Create(CultureInfo.InvariantCulture, $"\n… [{omitted:N0} characters omitted] …\n"),
+            text.AsSpan(tailStart));
+    }
+
+    /// <summary>Collapses whitespace runs to one space (for one-line renderings of commands and signals).</summary>
+    public static string OneLine(string? text, int maxChars)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return "";
+        var builder = new StringBuilder(Math.Min(text.Length, maxChars + 8));
+        var space = false;
+        foreach (var c in text)
+        {
+            if (char.IsWhiteSpace(c))
+            {
+                space = builder.Length > 0;
+                continue;
+            }
+            if (space) builder.Append(' ');
+            space = false;
+            builder.Append(c);
+            if (builder.Length > maxChars + 1) break;
+        }
+        return Cut(builder.ToString(), maxChars);
+    }
+
+    /// <summary>File paths named in a text (source files by extension), in order of appearance, without duplicates.</summary>
+    public static List<string> FilePaths(string? text)
+    {
+        var result = new List<string>();
+        if (string.IsNullOrEmpty(text)) return result;
+        // Evidence lines and task texts are short; cap anyway so a pathological line cannot cost much.
+        var input = text.Length > 20_000 ? text[..20_000] : text;
+        foreach (Match match in FilePathRegex().Matches(input))
+        {
+            var path = match.Value.Trim('\'', '"', '`', '(', ')', ',', ':');
+            if (!result.Contains(path, StringComparer.Ordinal)) result.Add(path);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// A comparable key for "is this about the same file": the file name stem, lower-cased, with test prefixes and
+    /// suffixes removed, so <c>tests/test_parser.py</c> and <c>src/parser.py</c> meet at <c>parser</c>.
+    /// </summary>
+    public static string FileKey(string path)
+    {
+        var name = Path.GetFileNameWithoutExtension(path.Replace('\\', '/').TrimEnd('/').Split('/')[^1]).ToLowerInvariant();
+        if (name.StartsWith("test_", StringComparison.Ordinal)) name = name[5..];
+        if (name.EndsWith("_test", StringComparison.Ordinal)) name = name[..^5];
+        if (name.EndsWith("_tests", StringComparison.Ordinal)) name = name[..^6];
+        if (name.EndsWith("tests", StringComparison.Ordinal) && name.Length > 5) name = name[..^5];
+        else if (name.EndsWith("test", StringComparison.Ordinal) && name.Length > 4) name = name[..^4];
+        return name;
+    }
+
+    /// <summary>
+    /// The same file written different ways (<c>/testbed/a/b.py</c>, <c>./a/b.py</c>, <c>a/b.py</c>) meets at its last two
+    /// path segments: precise enough to tell <c>a/b.py</c> from <c>c/b.py</c>, loose enough to survive a changed cwd.
+    /// </summary>
+    public static string FileIdentity(string path)
+    {
+        var parts = path.Replace('\\', '/').Trim().Trim('\'', '"').TrimEnd('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return parts.Length switch
+        {
+            0 => "",
+            1 => parts[0],
+            _ => parts[^2] + "/" + parts[^1],
+        };
+    }
+
+    /// <summary>
+    /// True for throw-away files an agent writes to poke at the problem (reproduction scripts, files under /tmp):
+    /// their changes are rarely what a run's verdict is about.
+    /// </summary>
+    public static bool IsScratchFile(string path)
+    {
+        var normalized = path.Replace('\\', '/');
+        if (normalized.StartsWith("/tmp/", StringComparison.Ordinal)) return true;
+        var name = normalized.Split('/')[^1];
+        return ScratchNameRegex().IsMatch(name) || ScratchExtensionRegex().IsMatch(name);
+    }
+
+    [GeneratedRegex(@"(?<![\w.-])(?:[A-Za-z]:)?[\w./-]*[\w-]+\.(?:py|pyi|java|kt|scala|js|jsx|mjs|ts|tsx|go|rs|c|cc|cpp|cxx|h|hpp|rb|php|cs|fs|swift|m|sh|bash|pl|lua|r|jl|ex|exs|erl|hs|ml|sql|toml|cfg|ini|yaml|yml|json|xml|gradle|pony|txt|md|rst)\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex FilePathRegex();
+
+    [GeneratedRegex(@"^(?:(?:reproduce|repro|reproduction|debug|scratch|tmp|temp|check|verify|sanity|try|demo|example|minimal|mre|test_repro|test_issue|test_fix|test_bug|test_reproduce|test_my)[\w.-]*|[\w.-]*(?:reproduc|repro_|_repro|scratch|sandbox)[\w.-]*)\.\w+$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ScratchNameRegex();
+
+    // Backups, patch files, downloads and build output the agent makes on the way to a change, not the change itself.
+    [GeneratedRegex(@"\.(?:orig|original|bak|backup|old|save|rej|patch|diff|swp|tar|gz|tgz|zip|bz2|xz|whl|deb|rpm|class|o|pyc|log)$|~$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ScratchExtensionRegex();
+}
