@@ -63,17 +63,24 @@ internal static class RawActionDecoder
         var open = text.IndexOf('[', key);
         if (open < 0) return null;
         // Read exactly one JSON value from the array's start; whatever follows it is left alone.
-        var bytes = System.Text.Encoding.UTF8.GetBytes(text, open, text.Length - open);
-        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { AllowTrailingCommas = true, MaxDepth = 64 });
+        var rest = text.AsSpan(open);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxByteCount(rest.Length));
         JsonDocument document;
         try
         {
+            var length = System.Text.Encoding.UTF8.GetBytes(rest, buffer);
+            var reader = new Utf8JsonReader(buffer.AsSpan(0, length), new JsonReaderOptions { AllowTrailingCommas = true, MaxDepth = 64 });
+            // ParseValue copies what it keeps, so the rented buffer can go back right away.
             if (!JsonDocument.TryParseValue(ref reader, out var parsed) || parsed is null) return null;
             document = parsed;
         }
         catch (JsonException)
         {
             return null;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
         using (document)
         {
