@@ -18,18 +18,28 @@ internal sealed class CallFacts
     /// <summary>Rank of <see cref="Kind"/> with the effect it was seen with.</summary>
     public int KindRank { get; private set; } = -1;
 
-    public List<string> Reads { get; } = [];
+    public List<string> Reads => _reads ??= [];
 
-    public List<string> Writes { get; } = [];
+    private List<string>? _reads;
+
+    public List<string> Writes => _writes ??= [];
+
+    private List<string>? _writes;
 
     /// <summary>Scripts or programs the call runs by path (<c>python repro.py</c>, <c>./run.sh</c>).</summary>
-    public List<string> Executes { get; } = [];
+    public List<string> Executes => _executes ??= [];
+
+    private List<string>? _executes;
 
     /// <summary>Whole-file copies and moves (<c>cp a b</c>, <c>mv a b</c>), to see a backup put back.</summary>
-    public List<(string From, string To)> Copies { get; } = [];
+    public List<(string From, string To)> Copies => _copies ??= [];
+
+    private List<(string From, string To)>? _copies;
 
     /// <summary>Files a script the run wrote is seen to write when the call runs it (<c>python apply_fix.py</c> editing <c>src/x.py</c>).</summary>
-    public List<string> ScriptTargets { get; } = [];
+    public List<string> ScriptTargets => _scriptTargets ??= [];
+
+    private List<string>? _scriptTargets;
 
     /// <summary>The first program the call runs (<c>python</c>, <c>node</c>, <c>hashcat</c>), for titles.</summary>
     public string? Program { get; set; }
@@ -47,13 +57,19 @@ internal sealed class CallFacts
     public bool IsEditorCall { get; set; }
 
     /// <summary>Text replacements the call made: file (when known), old text, new text.</summary>
-    public List<Replacement> Replacements { get; } = [];
+    public List<Replacement> Replacements => _replacements ??= [];
+
+    private List<Replacement>? _replacements;
 
     /// <summary>Whole-file contents the call wrote (Write, create, <c>cat &gt; f &lt;&lt;EOF</c>), by file.</summary>
-    public List<WrittenContent> Contents { get; } = [];
+    public List<WrittenContent> Contents => _contents ??= [];
+
+    private List<WrittenContent>? _contents;
 
     /// <summary>Files the call restored to an earlier version (<c>git checkout -- f</c>, <c>undo_edit</c>).</summary>
-    public List<string> RevertedFiles { get; } = [];
+    public List<string> RevertedFiles => _revertedFiles ??= [];
+
+    private List<string>? _revertedFiles;
 
     /// <summary>The call threw away every uncommitted change (<c>git stash</c>, <c>git reset --hard</c>, <c>git checkout .</c>).</summary>
     public bool RevertsAll { get; set; }
@@ -74,20 +90,20 @@ internal sealed class CallFacts
     public string Normalized { get; set; } = "";
 
     /// <summary>Every file the call reads, writes or runs, in first-seen order.</summary>
-    public IEnumerable<string> AllFiles => Writes.Concat(Reads).Concat(Executes);
+    public IEnumerable<string> AllFiles => (_writes ?? []).Concat(_reads ?? []).Concat(_executes ?? []);
 
     public void Absorb(CallFacts other)
     {
-        Reads.AddRange(other.Reads);
-        Writes.AddRange(other.Writes);
-        Executes.AddRange(other.Executes);
-        ScriptTargets.AddRange(other.ScriptTargets);
-        Copies.AddRange(other.Copies);
+        if (other._reads is { Count: > 0 }) Reads.AddRange(other._reads);
+        if (other._writes is { Count: > 0 }) Writes.AddRange(other._writes);
+        if (other._executes is { Count: > 0 }) Executes.AddRange(other._executes);
+        if (other._scriptTargets is { Count: > 0 }) ScriptTargets.AddRange(other._scriptTargets);
+        if (other._copies is { Count: > 0 }) Copies.AddRange(other._copies);
         if (other.KindRank > KindRank || Program is null) Program = other.Program ?? Program;
         ProbesEnvironment |= other.ProbesEnvironment;
-        Replacements.AddRange(other.Replacements);
-        Contents.AddRange(other.Contents);
-        RevertedFiles.AddRange(other.RevertedFiles);
+        if (other._replacements is { Count: > 0 }) Replacements.AddRange(other._replacements);
+        if (other._contents is { Count: > 0 }) Contents.AddRange(other._contents);
+        if (other._revertedFiles is { Count: > 0 }) RevertedFiles.AddRange(other._revertedFiles);
         TimeoutWrapper |= other.TimeoutWrapper;
         RevertsAll |= other.RevertsAll;
         UndoesLastEdit |= other.UndoesLastEdit;

@@ -31,11 +31,45 @@ internal sealed class ObservationScan
 
     public TestSummary? Tests { get; set; }
 
-    /// <summary>The last non-empty line (evidence for a failed call whose output names no known error).</summary>
-    public ObservationMatch? LastLine { get; set; }
+    private string? _observation;
+    private ObservationScanner? _scanner;
+    private bool _edgesRead;
+    private ObservationMatch? _firstLine;
+    private ObservationMatch? _lastLine;
 
-    /// <summary>The first non-empty line.</summary>
-    public ObservationMatch? FirstLine { get; set; }
+    /// <summary>The last non-empty line (evidence for a failed call whose output names no known error); found when asked for.</summary>
+    public ObservationMatch? LastLine
+    {
+        get
+        {
+            ReadEdges();
+            return _lastLine;
+        }
+    }
+
+    /// <summary>The first non-empty line; found when asked for.</summary>
+    public ObservationMatch? FirstLine
+    {
+        get
+        {
+            ReadEdges();
+            return _firstLine;
+        }
+    }
+
+    internal void Attach(string observation, ObservationScanner scanner)
+    {
+        _observation = observation;
+        _scanner = scanner;
+    }
+
+    private void ReadEdges()
+    {
+        if (_edgesRead) return;
+        _edgesRead = true;
+        if (_observation is null || _scanner is null) return;
+        (_firstLine, _lastLine) = _scanner.Edges(_observation);
+    }
 }
 
 /// <summary>A test runner's summary: counts and the line they were read from.</summary>
@@ -111,6 +145,7 @@ internal sealed class ObservationScanner
     {
         var scan = new ObservationScan();
         if (string.IsNullOrEmpty(observation)) return scan;
+        scan.Attach(observation, this);
         return ScanCore(observation, mode, parseTests, succeeded, testRun, scan);
     }
 
@@ -148,7 +183,6 @@ internal sealed class ObservationScanner
 
     private void ScanRegion(ReadOnlySpan<char> region, int firstLineNumber, ScanMode mode, bool parseTests, ObservationScan scan, bool fullTests = true)
     {
-        RecordEdges(region, firstLineNumber, scan);
         if (mode == ScanMode.None) return;
         if (mode == ScanMode.Head)
         {
@@ -254,44 +288,43 @@ internal sealed class ObservationScanner
         scan.Errors.Add(match);
     }
 
-    private void RecordEdges(ReadOnlySpan<char> region, int firstLineNumber, ObservationScan scan)
+    /// <summary>The first and last non-empty lines of an observation (each looked for within 50 lines of its end).</summary>
+    internal (ObservationMatch? First, ObservationMatch? Last) Edges(string observation)
     {
-        if (scan.FirstLine is null)
+        var text = observation.AsSpan();
+        ObservationMatch? first = null;
+        var lineNumber = 1;
+        var rest = text;
+        for (var i = 0; i < 50 && rest.Length > 0; i++)
         {
-            var lineNumber = firstLineNumber;
-            var rest = region;
-            for (var i = 0; i < 50 && rest.Length > 0; i++)
-            {
-                var nl = rest.IndexOf('\n');
-                var line = nl < 0 ? rest : rest[..nl];
-                var clean = Clean(Bounded(line));
-                if (clean.Length > 0)
-                {
-                    scan.FirstLine = new ObservationMatch("first", Truncate(clean), lineNumber);
-                    break;
-                }
-                if (nl < 0) break;
-                rest = rest[(nl + 1)..];
-                lineNumber++;
-            }
-        }
-
-        // The last non-empty line: walk back from the end.
-        var end = region.Length;
-        for (var i = 0; i < 50 && end > 0; i++)
-        {
-            var from = Math.Max(0, end - MaxLineChars);
-            var back = region[from..end].LastIndexOf('\n');
-            var start = back >= 0 ? from + back + 1 : from;
-            var clean = Clean(region[start..end]);
+            var nl = rest.IndexOf('\n');
+            var line = nl < 0 ? rest : rest[..nl];
+            var clean = CleanView(line.Length <= 512 ? line : line[..512]);
             if (clean.Length > 0)
             {
-                var lineNumber = firstLineNumber + region[..start].Count('\n');
-                scan.LastLine = new ObservationMatch("last", Truncate(clean), lineNumber);
-                return;
+                first = new ObservationMatch("first", Truncate(clean.ToString()), lineNumber);
+                break;
+            }
+            if (nl < 0) break;
+            rest = rest[(nl + 1)..];
+            lineNumber++;
+        }
+
+        var end = text.Length;
+        for (var i = 0; i < 50 && end > 0; i++)
+        {
+            var from = Math.Max(0, end - 512);
+            var back = text[from..end].LastIndexOf('\n');
+            var start = back >= 0 ? from + back + 1 : from;
+            var clean = CleanView(text[start..end]);
+            if (clean.Length > 0)
+            {
+                var number = 1 + text[..start].Count('\n');
+                return (first, new ObservationMatch("last", Truncate(clean.ToString()), number));
             }
             end = start - 1;
         }
+        return (first, null);
     }
 
     private static readonly string[] s_headErrors =
@@ -473,14 +506,19 @@ internal sealed class ObservationScanner
     /// <summary>ANSI removed; for terminal redraws (<c>\r</c>) the last non-empty segment; trimmed.</summary>
     internal static string Clean(ReadOnlySpan<char> raw)
     {
-        var s = Ansi.Strip(raw);
-        var cr = s.LastIndexOf('\r');
-        if (cr >= 0)
+        var text = raw.IndexOf('\u001b') >= 0 ? Ansi.Strip(raw).AsSpan() : raw;
+        // A terminal redraw: what is left on screen is the last segment that is not empty.
+        while (text.LastIndexOf('\r') is var cr and >= 0)
         {
-            var segments = s.Split('\r');
-            s = segments.LastOrDefault(seg => seg.Trim().Length > 0) ?? "";
+            var segment = text[(cr + 1)..];
+            if (!segment.Trim().IsEmpty)
+            {
+                text = segment;
+                break;
+            }
+            text = text[..cr];
         }
-        return s.Trim();
+        return text.Trim().ToString();
     }
 
     private string Truncate(string line) =>

@@ -62,47 +62,41 @@ internal static class RawActionDecoder
         if (key < 0) return null;
         var open = text.IndexOf('[', key);
         if (open < 0) return null;
-        var length = MeasureArray(text.AsSpan(open));
-        if (length <= 0) return null;
-        using var document = TryParse(text.Substring(open, length));
-        if (document is null || document.RootElement.ValueKind != JsonValueKind.Array) return null;
-        var calls = new List<ToolCall>();
-        foreach (var command in document.RootElement.EnumerateArray())
+        // Read exactly one JSON value from the array's start; whatever follows it is left alone.
+        var rest = text.AsSpan(open);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxByteCount(rest.Length));
+        JsonDocument document;
+        try
         {
-            var keys = command.ValueKind == JsonValueKind.Object ? command.Str("keystrokes") : command.ValueKind == JsonValueKind.String ? command.GetString() : null;
-            if (keys is null) continue;
-            calls.Add(new ToolCall { Tool = "keystrokes", Command = keys.TrimEnd('\n'), Arguments = command.GetRawText() });
+            var length = System.Text.Encoding.UTF8.GetBytes(rest, buffer);
+            var reader = new Utf8JsonReader(buffer.AsSpan(0, length), new JsonReaderOptions { AllowTrailingCommas = true, MaxDepth = 64 });
+            // ParseValue copies what it keeps, so the rented buffer can go back right away.
+            if (!JsonDocument.TryParseValue(ref reader, out var parsed) || parsed is null) return null;
+            document = parsed;
         }
-        var complete = text.IndexOf("\"task_complete\"", StringComparison.Ordinal) is var at and >= 0
-            && text.AsSpan(at + 15).TrimStart().TrimStart(':').TrimStart().StartsWith("true", StringComparison.Ordinal);
-        if (complete) calls.Add(new ToolCall { Tool = "mark_task_complete" });
-        return calls;
-    }
-
-    /// <summary>The length of the JSON array starting at <paramref name="text"/>[0], strings and escapes minded; 0 when it does not close.</summary>
-    private static int MeasureArray(ReadOnlySpan<char> text)
-    {
-        var depth = 0;
-        var inString = false;
-        for (var i = 0; i < text.Length; i++)
+        catch (JsonException)
         {
-            var c = text[i];
-            if (inString)
-            {
-                if (c == '\\') i++;
-                else if (c == '"') inString = false;
-                continue;
-            }
-            switch (c)
-            {
-                case '"': inString = true; break;
-                case '[' or '{': depth++; break;
-                case ']' or '}':
-                    if (--depth == 0) return i + 1;
-                    break;
-            }
+            return null;
         }
-        return 0;
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Array) return null;
+            var calls = new List<ToolCall>();
+            foreach (var command in document.RootElement.EnumerateArray())
+            {
+                var keys = command.ValueKind == JsonValueKind.Object ? command.Str("keystrokes") : command.ValueKind == JsonValueKind.String ? command.GetString() : null;
+                if (keys is null) continue;
+                calls.Add(new ToolCall { Tool = "keystrokes", Command = keys.TrimEnd('\n') });
+            }
+            var complete = text.IndexOf("\"task_complete\"", StringComparison.Ordinal) is var at and >= 0
+                && text.AsSpan(at + 15).TrimStart().TrimStart(':').TrimStart().StartsWith("true", StringComparison.Ordinal);
+            if (complete) calls.Add(new ToolCall { Tool = "mark_task_complete" });
+            return calls;
+        }
     }
 
     /// <summary>A V0 event's action from its <c>"action"</c>, <c>"args"</c> and <c>"function_name"</c> fields, found without parsing the rest.</summary>

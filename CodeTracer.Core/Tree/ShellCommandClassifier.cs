@@ -218,6 +218,82 @@ internal sealed class ShellCommandClassifier
         return slash >= 0 && slash < word.Length - 1 ? word[(slash + 1)..] : word;
     }
 
+    /// <summary>
+    /// Program name to its case in <see cref="ClassifyWords"/>: one hash lookup instead of hundreds of string
+    /// comparisons per command (a switch over so many names with guards compiles to a chain of comparisons).
+    /// </summary>
+    private static readonly Dictionary<string, int> s_programGroups = new(StringComparer.Ordinal)
+    {
+        ["submit"] = 0, ["cd"] = 1, ["pushd"] = 1, ["popd"] = 1, ["export"] = 2, ["source"] = 2, ["."] = 2, ["alias"] = 2, ["unalias"] = 2,
+        ["set"] = 2, ["unset"] = 2, ["shopt"] = 2, ["ulimit"] = 2, ["umask"] = 2, ["hash"] = 2, ["history"] = 2, ["declare"] = 2,
+        ["local"] = 2, ["readonly"] = 2, ["trap"] = 2, ["eval"] = 3, ["echo"] = 4, ["printf"] = 4, ["true"] = 4, ["false"] = 4, [":"] = 4,
+        ["clear"] = 4, ["reset"] = 4, ["wait"] = 4, ["exit"] = 4, ["logout"] = 4, ["read"] = 4, ["test"] = 4, ["["] = 4, ["[["] = 4,
+        ["sleep"] = 5, ["ls"] = 6, ["ll"] = 6, ["la"] = 6, ["dir"] = 6, ["tree"] = 6, ["exa"] = 6, ["eza"] = 6, ["grep"] = 6, ["egrep"] = 6,
+        ["fgrep"] = 6, ["zgrep"] = 6, ["rg"] = 6, ["ag"] = 6, ["ack"] = 6, ["fd"] = 6, ["fdfind"] = 6, ["pwd"] = 6, ["realpath"] = 6,
+        ["readlink"] = 6, ["basename"] = 6, ["dirname"] = 6, ["compgen"] = 6, ["apropos"] = 6, ["find"] = 7, ["cat"] = 8, ["head"] = 8,
+        ["tail"] = 8, ["less"] = 8, ["more"] = 8, ["nl"] = 8, ["bat"] = 8, ["batcat"] = 8, ["view"] = 8, ["od"] = 8, ["xxd"] = 8,
+        ["hexdump"] = 8, ["strings"] = 8, ["file"] = 8, ["stat"] = 8, ["wc"] = 8, ["diff"] = 8, ["colordiff"] = 8, ["cmp"] = 8,
+        ["comm"] = 8, ["md5sum"] = 8, ["sha1sum"] = 8, ["sha256sum"] = 8, ["sha512sum"] = 8, ["cksum"] = 8, ["jq"] = 8, ["yq"] = 8,
+        ["xmllint"] = 8, ["sort"] = 8, ["uniq"] = 8, ["cut"] = 8, ["tr"] = 8, ["column"] = 8, ["fold"] = 8, ["rev"] = 8, ["tac"] = 8,
+        ["readelf"] = 8, ["objdump"] = 8, ["nm"] = 8, ["ldd"] = 8, ["zcat"] = 8, ["bzcat"] = 8, ["xzcat"] = 8, ["base64"] = 8,
+        ["iconv"] = 8, ["fmt"] = 8, ["paste"] = 8, ["join"] = 8, ["expand"] = 8, ["look"] = 8, ["pr"] = 8, ["csvlook"] = 8,
+        ["identify"] = 8, ["exiftool"] = 8, ["pdftotext"] = 8, ["seq"] = 8, ["which"] = 9, ["whereis"] = 9, ["type"] = 9, ["locate"] = 9,
+        ["mlocate"] = 9, ["ps"] = 10, ["pgrep"] = 10, ["top"] = 10, ["htop"] = 10, ["id"] = 10, ["whoami"] = 10, ["uname"] = 10,
+        ["date"] = 10, ["hostname"] = 10, ["nproc"] = 10, ["free"] = 10, ["df"] = 10, ["du"] = 10, ["lsof"] = 10, ["netstat"] = 10,
+        ["ss"] = 10, ["ip"] = 10, ["ifconfig"] = 10, ["printenv"] = 10, ["lscpu"] = 10, ["lsblk"] = 10, ["uptime"] = 10, ["groups"] = 10,
+        ["getent"] = 10, ["locale"] = 10, ["tty"] = 10, ["jobs"] = 10, ["dmesg"] = 10, ["journalctl"] = 10, ["man"] = 10, ["info"] = 10,
+        ["help"] = 10, ["apt-cache"] = 10, ["dpkg-query"] = 10, ["nvidia-smi"] = 10, ["lsb_release"] = 10, ["arch"] = 10, ["ping"] = 10,
+        ["dig"] = 10, ["nslookup"] = 10, ["host"] = 10, ["telnet"] = 10, ["ssh-keyscan"] = 10, ["dpkg"] = 11, ["sed"] = 12, ["perl"] = 13,
+        ["awk"] = 14, ["gawk"] = 14, ["mawk"] = 14, ["nawk"] = 14, ["tee"] = 15, ["mkdir"] = 16, ["touch"] = 16, ["ln"] = 16,
+        ["mktemp"] = 16, ["mkfifo"] = 16, ["cp"] = 17, ["rsync"] = 17, ["scp"] = 17, ["install"] = 17, ["rm"] = 18, ["rmdir"] = 18,
+        ["unlink"] = 18, ["shred"] = 18, ["mv"] = 18, ["chmod"] = 18, ["chown"] = 18, ["chgrp"] = 18, ["truncate"] = 18, ["dos2unix"] = 18,
+        ["unix2dos"] = 18, ["setfacl"] = 18, ["chattr"] = 18, ["rename"] = 18, ["patch"] = 19, ["ed"] = 20, ["ex"] = 20, ["vi"] = 20,
+        ["vim"] = 20, ["nvim"] = 20, ["nano"] = 20, ["emacs"] = 20, ["pico"] = 20, ["micro"] = 20, ["joe"] = 20, ["dd"] = 21, ["tar"] = 22,
+        ["unzip"] = 23, ["gunzip"] = 23, ["bunzip2"] = 23, ["unxz"] = 23, ["7z"] = 23, ["7za"] = 23, ["unrar"] = 23, ["zip"] = 23,
+        ["gzip"] = 23, ["bzip2"] = 23, ["xz"] = 23, ["zstd"] = 23, ["unzstd"] = 23, ["wget"] = 24, ["curl"] = 25, ["kill"] = 26,
+        ["pkill"] = 26, ["killall"] = 26, ["systemctl"] = 26, ["service"] = 26, ["supervisorctl"] = 26, ["crontab"] = 26, ["useradd"] = 26,
+        ["usermod"] = 26, ["groupadd"] = 26, ["passwd"] = 26, ["chpasswd"] = 26, ["update-alternatives"] = 26, ["ldconfig"] = 26,
+        ["mount"] = 26, ["umount"] = 26, ["swapon"] = 26, ["sysctl"] = 26, ["iptables"] = 26, ["modprobe"] = 26, ["locale-gen"] = 26,
+        ["update-ca-certificates"] = 26, ["tmux"] = 27, ["screen"] = 27, ["bash"] = 28, ["sh"] = 28, ["zsh"] = 28, ["dash"] = 28,
+        ["ksh"] = 28, ["fish"] = 28, ["su"] = 28, ["script"] = 28, ["runuser"] = 28, ["docker"] = 29, ["podman"] = 29, ["pip"] = 30,
+        ["pip3"] = 30, ["pipx"] = 30, ["pip2"] = 30, ["uv"] = 31, ["poetry"] = 32, ["pipenv"] = 32, ["pdm"] = 32, ["hatch"] = 32,
+        ["rye"] = 32, ["conda"] = 33, ["mamba"] = 33, ["micromamba"] = 33, ["apt"] = 34, ["apt-get"] = 34, ["aptitude"] = 34, ["yum"] = 34,
+        ["dnf"] = 34, ["microdnf"] = 34, ["apk"] = 34, ["pacman"] = 34, ["zypper"] = 34, ["brew"] = 34, ["port"] = 34, ["snap"] = 34,
+        ["flatpak"] = 34, ["choco"] = 34, ["winget"] = 34, ["nix-env"] = 34, ["npm"] = 35, ["yarn"] = 35, ["pnpm"] = 35, ["bun"] = 35,
+        ["gem"] = 36, ["composer"] = 36, ["cpan"] = 36, ["cpanm"] = 36, ["luarocks"] = 36, ["opam"] = 36, ["rustup"] = 36, ["nvm"] = 36,
+        ["sdk"] = 36, ["asdf"] = 36, ["pyenv"] = 36, ["rbenv"] = 36, ["corepack"] = 36, ["vcpkg"] = 36, ["conan"] = 36, ["bundle"] = 37,
+        ["bundler"] = 37, ["cargo"] = 38, ["go"] = 39, ["dotnet"] = 40, ["mvn"] = 41, ["mvnw"] = 41, ["mvnd"] = 41, ["gradle"] = 42,
+        ["gradlew"] = 42, ["make"] = 43, ["gmake"] = 43, ["bmake"] = 43, ["ninja"] = 43, ["mingw32-make"] = 43, ["pytest"] = 44,
+        ["py.test"] = 44, ["tox"] = 44, ["nox"] = 44, ["jest"] = 44, ["vitest"] = 44, ["mocha"] = 44, ["karma"] = 44, ["ava"] = 44,
+        ["tap"] = 44, ["rspec"] = 44, ["phpunit"] = 44, ["pest"] = 44, ["ctest"] = 44, ["nosetests"] = 44, ["nose2"] = 44, ["trial"] = 44,
+        ["behave"] = 44, ["cucumber"] = 44, ["cucumber-js"] = 44, ["bats"] = 44, ["prove"] = 44, ["playwright"] = 44, ["cypress"] = 44,
+        ["testem"] = 44, ["jasmine"] = 44, ["tape"] = 44, ["busted"] = 44, ["runtests"] = 44, ["run-tests"] = 44, ["run_tests"] = 44,
+        ["gcc"] = 45, ["g++"] = 45, ["cc"] = 45, ["c++"] = 45, ["clang"] = 45, ["clang++"] = 45, ["tcc"] = 45, ["ld"] = 45, ["as"] = 45,
+        ["nasm"] = 45, ["yasm"] = 45, ["javac"] = 45, ["kotlinc"] = 45, ["scalac"] = 45, ["rustc"] = 45, ["tsc"] = 45, ["ghc"] = 45,
+        ["gfortran"] = 45, ["coqc"] = 45, ["ocamlc"] = 45, ["ocamlopt"] = 45, ["ocamlfind"] = 45, ["csc"] = 45, ["mcs"] = 45,
+        ["msbuild"] = 45, ["xbuild"] = 45, ["emcc"] = 45, ["swiftc"] = 45, ["nvcc"] = 45, ["go-build"] = 45, ["cmake"] = 45, ["meson"] = 45,
+        ["autoreconf"] = 45, ["autoconf"] = 45, ["automake"] = 45, ["aclocal"] = 45, ["libtool"] = 45, ["configure"] = 45, ["bazel"] = 45,
+        ["buck"] = 45, ["scons"] = 45, ["waf"] = 45, ["ant"] = 45, ["sbt"] = 45, ["lein"] = 45, ["esbuild"] = 45, ["webpack"] = 45,
+        ["rollup"] = 45, ["vite"] = 45, ["parcel"] = 45, ["babel"] = 45, ["swc"] = 45, ["protoc"] = 45, ["flex"] = 45, ["bison"] = 45,
+        ["yacc"] = 45, ["lex"] = 45, ["cython"] = 45, ["f2py"] = 45, ["ar"] = 45, ["ranlib"] = 45, ["strip"] = 45, ["objcopy"] = 45,
+        ["pyinstaller"] = 45, ["nuitka"] = 45, ["dune"] = 45, ["mix"] = 45, ["stack"] = 45, ["cabal"] = 45, ["zig"] = 45, ["elm"] = 45,
+        ["idris"] = 45, ["agda"] = 45, ["lean"] = 45, ["lake"] = 45, ["verilator"] = 45, ["iverilog"] = 45, ["yosys"] = 45, ["git"] = 46,
+        ["gh"] = 47, ["hub"] = 47, ["svn"] = 47, ["hg"] = 47, ["black"] = 48, ["isort"] = 48, ["autopep8"] = 48, ["yapf"] = 48,
+        ["prettier"] = 48, ["gofmt"] = 48, ["rustfmt"] = 48, ["clang-format"] = 48, ["eslint"] = 48, ["autoflake"] = 48, ["ruff"] = 48,
+        ["standard"] = 48, ["stylua"] = 48, ["shfmt"] = 48, ["flake8"] = 49, ["pylint"] = 49, ["mypy"] = 49, ["pyright"] = 49,
+        ["pyflakes"] = 49, ["pycodestyle"] = 49, ["shellcheck"] = 49, ["cppcheck"] = 49, ["clang-tidy"] = 49, ["golint"] = 49,
+        ["staticcheck"] = 49, ["hadolint"] = 49, ["tflint"] = 49, ["bandit"] = 49, ["vulture"] = 49, ["node"] = 50, ["nodejs"] = 50,
+        ["ruby"] = 50, ["php"] = 50, ["Rscript"] = 50, ["R"] = 50, ["lua"] = 50, ["luajit"] = 50, ["tclsh"] = 50, ["osascript"] = 50,
+        ["pwsh"] = 50, ["powershell"] = 50, ["java"] = 50, ["kotlin"] = 50, ["scala"] = 50, ["groovy"] = 50, ["dotnet-script"] = 50,
+        ["ts-node"] = 50, ["tsx"] = 50, ["deno"] = 50, ["elixir"] = 50, ["erl"] = 50, ["escript"] = 50, ["swipl"] = 50, ["guile"] = 50,
+        ["racket"] = 50, ["sbcl"] = 50, ["clisp"] = 50, ["ghci"] = 50, ["runghc"] = 50, ["runhaskell"] = 50, ["ocaml"] = 50,
+        ["qemu-system-x86_64"] = 50, ["qemu-system-i386"] = 50, ["qemu-system-aarch64"] = 50, ["qemu-system-arm"] = 50,
+        ["qemu-system-mips"] = 50, ["gdb"] = 50, ["lldb"] = 50, ["valgrind"] = 50, ["strace"] = 50, ["ltrace"] = 50, ["perf"] = 50,
+        ["sqlite3"] = 50, ["psql"] = 50, ["mysql"] = 50, ["redis-cli"] = 50, ["mongo"] = 50, ["mongosh"] = 50, ["ssh"] = 50, ["nc"] = 50,
+        ["ncat"] = 50, ["socat"] = 50, ["expect"] = 50, ["gnuplot"] = 50, ["octave"] = 50, ["matlab"] = 50, ["sage"] = 50, ["maxima"] = 50,
+        ["julia"] = 50,
+    };
+
     private void ClassifyWords(List<string> words, int start, ShellCommand command, CallFacts facts, int nesting)
     {
         var name = words[start];
@@ -234,76 +310,76 @@ internal sealed class ShellCommandClassifier
             return;
         }
 
-        switch (program)
+        // The agent saying it is done, and build tools' own test subcommands, before the table below.
+        if (program is "echo" or "printf" && args.Any(a => a.Contains("COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT", StringComparison.Ordinal)
+                                                      || a.Contains("MINI_SWE_AGENT_FINAL_OUTPUT", StringComparison.Ordinal)))
+        {
+            facts.Is(StepKind.Submit);
+            return;
+        }
+        if (program is "deno" or "mix" or "sbt" or "lein" or "swift" or "stack" or "cabal" or "zig" or "dune" or "flutter" or "dart" or "elixir" or "julia"
+            && args.Has("test"))
+        {
+            facts.Is(StepKind.Test);
+            return;
+        }
+
+        switch (s_programGroups.GetValueOrDefault(program, -1))
         {
             // ---- the agent saying it is done ----
-            case "echo" or "printf" when args.Any(a => a.Contains("COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT", StringComparison.Ordinal)
-                                                      || a.Contains("MINI_SWE_AGENT_FINAL_OUTPUT", StringComparison.Ordinal)):
-                facts.Is(StepKind.Submit);
-                return;
-            case "submit":
+            case 0: // submit
                 facts.Is(StepKind.Submit);
                 return;
 
             // ---- moving around and session state: explore ----
-            case "cd" or "pushd" or "popd":
+            case 1: // cd pushd popd
                 facts.Is(StepKind.Search);
                 return;
-            case "export" or "source" or "." or "alias" or "unalias" or "set" or "unset" or "shopt" or "ulimit" or "umask"
-                or "hash" or "history" or "declare" or "local" or "readonly" or "trap":
+            case 2: // export source . alias unalias set ...
                 facts.Is(StepKind.Run);
                 return;
-            case "eval":
+            case 3: // eval
                 if (nesting < MaxNesting && args.Count > 0) Classify(string.Join(' ', args.All), facts, nesting + 1); else facts.Is(StepKind.Run);
                 return;
-            case "echo" or "printf" or "true" or "false" or ":" or "clear" or "reset" or "wait" or "exit" or "logout" or "read" or "test" or "[" or "[[":
+            case 4: // echo printf true false : clear ...
                 facts.Is(StepKind.Run);
                 return;
-            case "sleep":
+            case 5: // sleep
                 facts.Is(StepKind.Run);
                 facts.IsWait = true;
                 return;
 
             // ---- searching ----
-            case "ls" or "ll" or "la" or "dir" or "tree" or "exa" or "eza"
-                or "grep" or "egrep" or "fgrep" or "zgrep" or "rg" or "ag" or "ack" or "fd" or "fdfind" or "pwd" or "realpath" or "readlink"
-                or "basename" or "dirname" or "compgen" or "apropos":
+            case 6: // ls ll la dir tree exa ...
                 facts.Is(StepKind.Search);
                 if (program is "ls" or "ll" or "la" or "dir" or "tree" && args.Operands([]).Any(IsSystemPath)) facts.ProbesEnvironment = true;
                 return;
-            case "find":
+            case 7: // find
                 ClassifyFind(args, facts);
                 return;
 
             // ---- reading ----
-            case "cat" or "head" or "tail" or "less" or "more" or "nl" or "bat" or "batcat" or "view" or "od" or "xxd" or "hexdump"
-                or "strings" or "file" or "stat" or "wc" or "diff" or "colordiff" or "cmp" or "comm" or "md5sum" or "sha1sum" or "sha256sum"
-                or "sha512sum" or "cksum" or "jq" or "yq" or "xmllint" or "sort" or "uniq" or "cut" or "tr" or "column" or "fold" or "rev"
-                or "tac" or "readelf" or "objdump" or "nm" or "ldd" or "zcat" or "bzcat" or "xzcat" or "base64" or "iconv" or "fmt"
-                or "paste" or "join" or "expand" or "look" or "pr" or "csvlook" or "identify" or "exiftool" or "pdftotext" or "seq":
+            case 8: // cat head tail less more nl ...
                 facts.Is(StepKind.Read);
                 facts.Reads.AddRange(args.Operands(program is "head" or "tail" ? ["n", "c"] : program is "cut" ? ["d", "f", "c", "b"] : program is "sort" ? ["k", "t", "o"] : []));
                 return;
-            case "which" or "whereis" or "type" or "locate" or "mlocate":
+            case 9: // which whereis type locate mlocate
                 facts.Is(StepKind.Search);
                 facts.ProbesEnvironment = true;
                 return;
-            case "ps" or "pgrep" or "top" or "htop" or "id" or "whoami" or "uname" or "date" or "hostname" or "nproc" or "free" or "df" or "du"
-                or "lsof" or "netstat" or "ss" or "ip" or "ifconfig" or "printenv" or "lscpu" or "lsblk" or "uptime" or "groups" or "getent"
-                or "locale" or "tty" or "jobs" or "dmesg" or "journalctl" or "man" or "info" or "help" or "apt-cache" or "dpkg-query"
-                or "nvidia-smi" or "lsb_release" or "arch" or "ping" or "dig" or "nslookup" or "host" or "telnet" or "ssh-keyscan":
+            case 10: // ps pgrep top htop id whoami ...
                 facts.Is(StepKind.Read);
                 facts.ProbesEnvironment = program is not ("man" or "info" or "help");
                 return;
-            case "dpkg":
+            case 11: // dpkg
                 if (args.Has("-i") || args.Has("--install") || args.Has("-r") || args.Has("--remove") || args.Has("-P")) facts.Is(StepKind.Install, StepEffect.Change);
                 else facts.Is(StepKind.Read);
                 return;
-            case "sed":
+            case 12: // sed
                 ClassifyInPlaceEditor(args, facts, inPlace: args.Any(a => a.StartsWith("-i", StringComparison.Ordinal) || a.StartsWith("--in-place", StringComparison.Ordinal)
                     || (a.Length > 1 && a[0] == '-' && a[1] != '-' && a.Contains('i') && !a.Contains('e') && a != "-n")), scriptOptions: ["e", "f", "expression", "file", "l"]);
                 return;
-            case "perl":
+            case 13: // perl
                 if (args.Any(IsPerlInPlaceFlag))
                 {
                     ClassifyInPlaceEditor(args, facts, inPlace: true, scriptOptions: ["e", "E", "M", "I"]);
@@ -313,11 +389,11 @@ internal sealed class ShellCommandClassifier
                     ClassifyInterpreter(args, facts, program, ["e", "E", "M", "I"]);
                 }
                 return;
-            case "awk" or "gawk" or "mawk" or "nawk":
+            case 14: // awk gawk mawk nawk
                 var inPlace = args.Has("inplace") && args.Has("-i");
                 ClassifyInPlaceEditor(args, facts, inPlace, scriptOptions: ["f", "v", "F", "i"]);
                 return;
-            case "tee":
+            case 15: // tee
                 var teeFiles = args.Operands([]).Where(f => f is not "/dev/null" and not "/dev/stdout" and not "/dev/stderr").ToList();
                 if (teeFiles.Count > 0)
                 {
@@ -333,11 +409,11 @@ internal sealed class ShellCommandClassifier
                 return;
 
             // ---- changing files ----
-            case "mkdir" or "touch" or "ln" or "mktemp" or "mkfifo":
+            case 16: // mkdir touch ln mktemp mkfifo
                 facts.Is(StepKind.Create, StepEffect.Change);
                 facts.Writes.AddRange(args.Operands(program == "mkdir" ? ["m", "mode"] : program == "touch" ? ["d", "r", "t"] : []));
                 return;
-            case "cp" or "rsync" or "scp" or "install":
+            case 17: // cp rsync scp install
                 facts.Is(StepKind.Create, StepEffect.Change);
                 var copyOperands = args.Operands(["t", "S", "m", "o", "g", "target-directory", "e"]);
                 if (copyOperands.Count > 0)
@@ -347,8 +423,7 @@ internal sealed class ShellCommandClassifier
                 }
                 if (copyOperands.Count == 2 && program == "cp") facts.Copies.Add((copyOperands[0], copyOperands[1]));
                 return;
-            case "rm" or "rmdir" or "unlink" or "shred" or "mv" or "chmod" or "chown" or "chgrp" or "truncate" or "dos2unix" or "unix2dos"
-                or "setfacl" or "chattr" or "rename":
+            case 18: // rm rmdir unlink shred mv chmod ...
                 facts.Is(StepKind.Edit, StepEffect.Change);
                 var operands = args.Operands(program == "truncate" ? ["s", "r", "size", "reference"] : []);
                 // chmod's first operand is the mode, chown's the owner.
@@ -356,7 +431,7 @@ internal sealed class ShellCommandClassifier
                 facts.Writes.AddRange(operands);
                 if (program == "mv" && operands.Count == 2) facts.Copies.Add((operands[0], operands[1]));
                 return;
-            case "patch":
+            case 19: // patch
                 facts.Is(StepKind.Edit, StepEffect.Change);
                 var patchTargets = args.Operands(["p", "i", "d", "o", "r", "input", "directory", "output", "D", "F", "B", "z", "V", "Y"]);
                 if (patchTargets.Count > 0)
@@ -372,11 +447,11 @@ internal sealed class ShellCommandClassifier
                     facts.Writes.AddRange(patchBody is not null ? DiffTargets(patchBody) : patchFile is not null ? _memory?.PatchTargets(patchFile) ?? [] : []);
                 }
                 return;
-            case "ed" or "ex" or "vi" or "vim" or "nvim" or "nano" or "emacs" or "pico" or "micro" or "joe":
+            case 20: // ed ex vi vim nvim nano ...
                 facts.Is(StepKind.Edit, StepEffect.Change);
                 facts.Writes.AddRange(args.Operands(["c", "s"]).Where(o => !o.StartsWith('+')));
                 return;
-            case "dd":
+            case 21: // dd
                 var output = args.All.FirstOrDefault(a => a.StartsWith("of=", StringComparison.Ordinal));
                 if (output is not null && !output.StartsWith("of=/dev/", StringComparison.Ordinal))
                 {
@@ -388,11 +463,11 @@ internal sealed class ShellCommandClassifier
                     facts.Is(StepKind.Read);
                 }
                 return;
-            case "tar":
+            case 22: // tar
                 var mode = TarMode(args);
                 ClassifyArchive(args, facts, extract: mode == 'x', create: mode == 'c');
                 return;
-            case "unzip" or "gunzip" or "bunzip2" or "unxz" or "7z" or "7za" or "unrar" or "zip" or "gzip" or "bzip2" or "xz" or "zstd" or "unzstd":
+            case 23: // unzip gunzip bunzip2 unxz 7z 7za ...
                 var listing = args.Has("-l") || args.Has("-t") || args.Has("-c") || args.Has("l") || args.Has("t") || args.Has("--list") || args.Has("--stdout");
                 var creating = program is "zip" or "gzip" or "bzip2" or "xz" or "zstd" || (program is "7z" or "7za" && args.First() is "a" or "u");
                 ClassifyArchive(args, facts, extract: !listing && !creating, create: creating);
@@ -403,13 +478,13 @@ internal sealed class ShellCommandClassifier
                     if (creating) facts.Writes.Add(archiveOperands[0]); else facts.Reads.Add(archiveOperands[0]);
                 }
                 return;
-            case "wget":
+            case 24: // wget
                 facts.Is(StepKind.Create, StepEffect.Change);
                 var wgetOut = args.ValueOf("O", "output-document");
                 if (wgetOut is not null && wgetOut != "-") facts.Writes.Add(wgetOut);
                 else if (wgetOut == "-") facts.Is(StepKind.Read);
                 return;
-            case "curl":
+            case 25: // curl
                 var curlOut = args.ValueOf("o", "output");
                 if (curlOut is not null && curlOut != "-")
                 {
@@ -432,9 +507,7 @@ internal sealed class ShellCommandClassifier
                 return;
 
             // ---- processes ----
-            case "kill" or "pkill" or "killall" or "systemctl" or "service" or "supervisorctl" or "crontab" or "useradd" or "usermod"
-                or "groupadd" or "passwd" or "chpasswd" or "update-alternatives" or "ldconfig" or "mount" or "umount" or "swapon" or "sysctl"
-                or "iptables" or "modprobe" or "locale-gen" or "update-ca-certificates":
+            case 26: // kill pkill killall systemctl service supervisorctl ...
                 if (program is "systemctl" or "service" && (args.Has("status") || args.Has("is-active") || args.Has("list-units") || args.Has("--status-all")))
                 {
                     facts.Is(StepKind.Read);
@@ -448,36 +521,36 @@ internal sealed class ShellCommandClassifier
                     facts.Is(StepKind.Run, StepEffect.Change);
                 }
                 return;
-            case "tmux" or "screen":
+            case 27: // tmux screen
                 facts.Is(StepKind.Run);
                 return;
-            case "bash" or "sh" or "zsh" or "dash" or "ksh" or "fish" or "su" or "script" or "runuser":
+            case 28: // bash sh zsh dash ksh fish ...
                 ClassifyShellProgram(words, start, command, facts, nesting);
                 return;
-            case "docker" or "podman":
+            case 29: // docker podman
                 ClassifyDocker(args, facts, nesting);
                 return;
 
             // ---- package managers ----
-            case "pip" or "pip3" or "pipx" or "pip2":
+            case 30: // pip pip3 pipx pip2
                 ClassifyPip(args, facts);
                 return;
-            case "uv":
+            case 31: // uv
                 if (args.First() == "pip") ClassifyPip(args.Skip(1), facts);
                 else if (args.First() is "add" or "remove" or "sync" or "lock" or "venv" or "init" or "tool") facts.Is(StepKind.Install, StepEffect.Change);
                 else facts.Is(StepKind.Run);
                 return;
-            case "poetry" or "pipenv" or "pdm" or "hatch" or "rye":
+            case 32: // poetry pipenv pdm hatch rye
                 if (args.First() is "install" or "add" or "remove" or "update" or "lock" or "sync" or "uninstall" or "shell" or "env") facts.Is(StepKind.Install, StepEffect.Change);
                 else if (args.First() is "test") facts.Is(StepKind.Test);
                 else facts.Is(StepKind.Run);
                 return;
-            case "conda" or "mamba" or "micromamba":
+            case 33: // conda mamba micromamba
                 if (args.First() is "install" or "create" or "remove" or "update" or "uninstall" || (args.First() == "env" && args.Has("create"))) facts.Is(StepKind.Install, StepEffect.Change);
                 else if (args.First() is "activate" or "deactivate") facts.Is(StepKind.Run);
                 else facts.Is(StepKind.Read);
                 return;
-            case "apt" or "apt-get" or "aptitude" or "yum" or "dnf" or "microdnf" or "apk" or "pacman" or "zypper" or "brew" or "port" or "snap" or "flatpak" or "choco" or "winget" or "nix-env":
+            case 34: // apt apt-get aptitude yum dnf microdnf ...
                 var sub = args.FirstOperand();
                 if (sub is "install" or "add" or "remove" or "purge" or "upgrade" or "update" or "dist-upgrade" or "full-upgrade" or "reinstall"
                     or "autoremove" or "del" or "uninstall" or "build-dep" || args.Any(a => a is "-S" or "-Syu" or "-Sy" or "-R" or "-U" or "-i"))
@@ -489,10 +562,10 @@ internal sealed class ShellCommandClassifier
                     facts.Is(StepKind.Read);
                 }
                 return;
-            case "npm" or "yarn" or "pnpm" or "bun":
+            case 35: // npm yarn pnpm bun
                 ClassifyNodePackageManager(program, args, facts);
                 return;
-            case "gem" or "composer" or "cpan" or "cpanm" or "luarocks" or "opam" or "rustup" or "nvm" or "sdk" or "asdf" or "pyenv" or "rbenv" or "corepack" or "vcpkg" or "conan":
+            case 36: // gem composer cpan cpanm luarocks opam ...
                 var gemSub = args.FirstOperand();
                 if (gemSub is null or "install" or "require" or "add" or "update" or "uninstall" or "remove" or "use" or "global" or "local"
                     or "default" or "toolchain" or "target" or "component" or "enable" or "prepare" or "init" or "switch" || program is "cpanm")
@@ -508,23 +581,23 @@ internal sealed class ShellCommandClassifier
                     facts.Is(StepKind.Read);
                 }
                 return;
-            case "bundle" or "bundler":
+            case 37: // bundle bundler
                 if (args.First() is null or "install" or "update" or "add" or "lock") facts.Is(StepKind.Install, StepEffect.Change);
                 else facts.Is(StepKind.Run);
                 return;
-            case "cargo":
+            case 38: // cargo
                 ClassifyCargo(args, facts);
                 return;
-            case "go":
+            case 39: // go
                 ClassifyGo(args, facts);
                 return;
-            case "dotnet":
+            case 40: // dotnet
                 ClassifyDotnet(args, facts);
                 return;
-            case "mvn" or "mvnw" or "mvnd":
+            case 41: // mvn mvnw mvnd
                 ClassifyMaven(args, facts);
                 return;
-            case "gradle" or "gradlew":
+            case 42: // gradle gradlew
                 if (args.All.Any(a => a is "test" or "check" or "connectedCheck" || a.EndsWith(":test", StringComparison.Ordinal) || a.StartsWith("test", StringComparison.Ordinal) && !a.StartsWith("testClasses", StringComparison.Ordinal)))
                     facts.Is(StepKind.Test);
                 else if (args.All.Any(a => a is "dependencies" or "tasks" or "projects" or "properties" or "--version" or "-v" or "help"))
@@ -532,30 +605,19 @@ internal sealed class ShellCommandClassifier
                 else
                     facts.Is(StepKind.Run, StepEffect.Change);
                 return;
-            case "make" or "gmake" or "bmake" or "ninja" or "mingw32-make":
+            case 43: // make gmake bmake ninja mingw32-make
                 ClassifyMake(args, facts);
                 return;
 
             // ---- test runners ----
-            case "pytest" or "py.test" or "tox" or "nox" or "jest" or "vitest" or "mocha" or "karma" or "ava" or "tap" or "rspec" or "phpunit"
-                or "pest" or "ctest" or "nosetests" or "nose2" or "trial" or "behave" or "cucumber" or "cucumber-js" or "bats" or "prove"
-                or "playwright" or "cypress" or "testem" or "jasmine" or "tape" or "busted" or "runtests" or "run-tests" or "run_tests":
+            case 44: // pytest py.test tox nox jest vitest ...
                 if (program is "playwright" or "cypress" && !(args.First() is "test" or "run")) facts.Is(StepKind.Run);
                 else if (program is "tox" or "nox" && (args.Has("-l") || args.Has("--list") || args.Has("--version"))) facts.Is(StepKind.Read);
                 else facts.Is(StepKind.Test);
                 return;
-            case "deno" or "mix" or "sbt" or "lein" or "swift" or "stack" or "cabal" or "zig" or "dune" or "flutter" or "dart" or "elixir" or "julia" when args.Has("test"):
-                facts.Is(StepKind.Test);
-                return;
 
             // ---- builds: run + change (see the class remarks) ----
-            case "gcc" or "g++" or "cc" or "c++" or "clang" or "clang++" or "tcc" or "ld" or "as" or "nasm" or "yasm" or "javac" or "kotlinc"
-                or "scalac" or "rustc" or "tsc" or "ghc" or "gfortran" or "coqc" or "ocamlc" or "ocamlopt" or "ocamlfind" or "csc" or "mcs"
-                or "msbuild" or "xbuild" or "emcc" or "swiftc" or "nvcc" or "go-build" or "cmake" or "meson" or "autoreconf" or "autoconf"
-                or "automake" or "aclocal" or "libtool" or "configure" or "bazel" or "buck" or "scons" or "waf" or "ant" or "sbt" or "lein"
-                or "esbuild" or "webpack" or "rollup" or "vite" or "parcel" or "babel" or "swc" or "protoc" or "flex" or "bison" or "yacc"
-                or "lex" or "cython" or "f2py" or "ar" or "ranlib" or "strip" or "objcopy" or "pyinstaller" or "nuitka" or "dune" or "mix"
-                or "stack" or "cabal" or "zig" or "elm" or "idris" or "agda" or "lean" or "lake" or "verilator" or "iverilog" or "yosys":
+            case 45: // gcc g++ cc c++ clang clang++ ...
                 if (args.Has("--version") || args.Has("-v") && args.Count == 1 || args.Has("--help") || (program == "tsc" && args.Has("--noEmit")))
                 {
                     facts.Is(StepKind.Read);
@@ -572,7 +634,7 @@ internal sealed class ShellCommandClassifier
                 return;
 
             // ---- git ----
-            case "git":
+            case 46: // git
                 ClassifyGit(args, facts);
                 if (args.FirstOperand() is "apply" or "am")
                 {
@@ -581,12 +643,12 @@ internal sealed class ShellCommandClassifier
                     foreach (var patchFile in facts.Reads.ToList()) facts.Writes.AddRange(_memory?.PatchTargets(patchFile) ?? []);
                 }
                 return;
-            case "gh" or "hub" or "svn" or "hg":
+            case 47: // gh hub svn hg
                 facts.Is(StepKind.Git, args.First() is "status" or "diff" or "log" or "show" or "view" or "list" or "info" or "cat" ? StepEffect.Explore : StepEffect.Change);
                 return;
 
             // ---- formatters rewrite files unless asked only to check ----
-            case "black" or "isort" or "autopep8" or "yapf" or "prettier" or "gofmt" or "rustfmt" or "clang-format" or "eslint" or "autoflake" or "ruff" or "standard" or "stylua" or "shfmt":
+            case 48: // black isort autopep8 yapf prettier gofmt ...
                 var writes = program switch
                 {
                     "black" or "isort" => !args.Has("--check") && !args.Has("--diff") && !args.Has("-c"),
@@ -608,19 +670,13 @@ internal sealed class ShellCommandClassifier
                     facts.Is(StepKind.Run);
                 }
                 return;
-            case "flake8" or "pylint" or "mypy" or "pyright" or "pyflakes" or "pycodestyle" or "shellcheck" or "cppcheck" or "clang-tidy"
-                or "golint" or "staticcheck" or "hadolint" or "tflint" or "bandit" or "vulture":
+            case 49: // flake8 pylint mypy pyright pyflakes pycodestyle ...
                 facts.Is(StepKind.Run);
                 facts.Reads.AddRange(args.Operands([]));
                 return;
 
             // ---- interpreters running a script ----
-            case "node" or "nodejs" or "ruby" or "php" or "Rscript" or "R" or "lua" or "luajit" or "tclsh" or "osascript" or "pwsh" or "powershell"
-                or "java" or "kotlin" or "scala" or "groovy" or "dotnet-script" or "ts-node" or "tsx" or "deno" or "elixir" or "erl" or "escript"
-                or "swipl" or "guile" or "racket" or "sbcl" or "clisp" or "ghci" or "runghc" or "runhaskell" or "ocaml" or "qemu-system-x86_64"
-                or "qemu-system-i386" or "qemu-system-aarch64" or "qemu-system-arm" or "qemu-system-mips" or "gdb" or "lldb" or "valgrind" or "strace"
-                or "ltrace" or "perf" or "sqlite3" or "psql" or "mysql" or "redis-cli" or "mongo" or "mongosh" or "ssh" or "nc" or "ncat" or "socat"
-                or "expect" or "gnuplot" or "octave" or "matlab" or "sage" or "maxima" or "julia":
+            case 50: // node nodejs ruby php Rscript R ...
                 ClassifyInterpreter(args, facts, program, program switch
                 {
                     "node" or "nodejs" or "deno" => ["e", "r", "require", "eval", "p", "print", "import", "loader"],

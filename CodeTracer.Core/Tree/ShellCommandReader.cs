@@ -622,32 +622,35 @@ public static class ShellCommandReader
             {
                 var stripTabs = heredoc.Operator == "<<-";
                 var delimiter = heredoc.Target;
-                var body = new StringBuilder();
+                var bodyStart = _pos;
+                var bodyEnd = _pos;
+                StringBuilder? stripped = stripTabs ? new StringBuilder() : null;
                 var terminated = false;
                 while (_pos < _text.Length)
                 {
+                    var lineStart = _pos;
                     var lineEnd = _text.IndexOf('\n', _pos);
                     var end = lineEnd < 0 ? _text.Length : lineEnd;
                     var line = _text.AsSpan(_pos, end - _pos);
                     if (line.Length > 0 && line[^1] == '\r') line = line[..^1];
                     var compare = stripTabs ? line.TrimStart('\t') : line;
                     _pos = lineEnd < 0 ? _text.Length : lineEnd + 1;
-                    if (compare.SequenceEqual(delimiter))
-                    {
-                        terminated = true;
-                        break;
-                    }
                     // Agents often put the closing delimiter with trailing spaces; bash would not accept it, so the
                     // body would run on. Accept it: what the agent meant is what matters for reading its intent.
-                    if (compare.TrimEnd().SequenceEqual(delimiter) && delimiter.Length > 0)
+                    if (compare.SequenceEqual(delimiter) || (delimiter.Length > 0 && compare.TrimEnd().SequenceEqual(delimiter)))
                     {
                         terminated = true;
                         break;
                     }
-                    if (body.Length > 0) body.Append('\n');
-                    body.Append(stripTabs ? line.TrimStart('\t') : line);
+                    if (stripped is not null)
+                    {
+                        if (lineStart > bodyStart) stripped.Append('\n');
+                        stripped.Append(compare);
+                    }
+                    bodyEnd = lineStart + line.Length;
                 }
-                heredoc.HeredocBody = body.ToString();
+                // The body is one stretch of the text (taken whole, without copying line by line) unless tabs are stripped.
+                heredoc.HeredocBody = stripped?.ToString() ?? _text[bodyStart..Math.Max(bodyStart, bodyEnd)];
                 if (!terminated) _script.Unterminated = true;
             }
             _pendingHeredocs.Clear();

@@ -269,7 +269,7 @@ public sealed class SignalDetector
             {
                 var fact = facts[s][c];
                 var call = step.ToolCalls[c];
-                var how = FirstLine(call.Command) ?? call.Tool;
+                string How() => FirstLine(call.Command) ?? call.Tool;
 
                 if (fact.UndoesLastEdit)
                 {
@@ -287,7 +287,7 @@ public sealed class SignalDetector
                         foreach (var e in edits.Where(e => e.Step > commitBoundary && e.Step < s && SamePath(e.File, file)).Reverse())
                         {
                             if (reverted.Contains((e.Step, e.Call))) continue;
-                            Mark(e, s, $"undone by step {step.Id} ({how})");
+                            Mark(e, s, $"undone by step {step.Id} ({How()})");
                             if (++count >= MaxRevertSignalsPerRevert) break;
                         }
                     }
@@ -298,7 +298,7 @@ public sealed class SignalDetector
                     foreach (var e in edits.Where(e => e.Step > commitBoundary && e.Step < s).Reverse())
                     {
                         if (reverted.Contains((e.Step, e.Call))) continue;
-                        Mark(e, s, $"undone by step {step.Id} ({how})");
+                        Mark(e, s, $"undone by step {step.Id} ({How()})");
                         if (++count >= MaxRevertSignalsPerRevert) break;
                     }
                 }

@@ -12,6 +12,13 @@ internal static class TestSummaryParser
 {
     private const int MaxLines = 200_000;
 
+    // Every summary line the parsers below accept has one of these words.
+    private static readonly System.Buffers.SearchValues<string> s_summaryWords = System.Buffers.SearchValues.Create(
+    [
+        "passed", "failed", "Ran ", "test result", "Tests", "passing", "failing", "tests completed", "--- ", "FAIL", "ok", "# pass", "# fail",
+        "\u2139 pass", "\u2139 fail", "error", "no tests ran",
+    ], StringComparison.Ordinal);
+
     public static void Parse(ReadOnlySpan<char> region, int firstLineNumber, ObservationScan scan)
     {
         TestSummary? last = null;
@@ -34,6 +41,7 @@ internal static class TestSummaryParser
             lineNumber++;
             if (raw.Length is 0 or > 600) continue;
             if (raw.IndexOfAnyInRange('0', '9') < 0 && !raw.Contains("FAIL", StringComparison.Ordinal) && !raw.StartsWith("ok", StringComparison.Ordinal)) continue;
+            if (raw.IndexOfAny(s_summaryWords) < 0) continue;
             var line = ObservationScanner.Clean(raw);
             if (line.Length == 0 || line.Length > 400) continue;
 
