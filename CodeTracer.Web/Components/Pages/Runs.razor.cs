@@ -83,6 +83,9 @@ public sealed partial class Runs : IAsyncDisposable
     [SupplyParameterFromQuery(Name = "maxSteps")]
     public int? MaxStepsQuery { get; set; }
 
+    [SupplyParameterFromQuery(Name = "diagnosed")]
+    public string? DiagnosedQuery { get; set; }
+
     [SupplyParameterFromQuery(Name = "sort")]
     public string? SortQuery { get; set; }
 
@@ -109,7 +112,7 @@ public sealed partial class Runs : IAsyncDisposable
 
     protected override void OnParametersSet()
     {
-        var fromUrl = RunListFilter.FromQuery(FrameworkQuery, ModelQuery, OutcomeQuery, TextQuery, TaskQuery, MinStepsQuery, MaxStepsQuery, SortQuery, PageQuery);
+        var fromUrl = RunListFilter.FromQuery(FrameworkQuery, ModelQuery, OutcomeQuery, TextQuery, TaskQuery, MinStepsQuery, MaxStepsQuery, SortQuery, PageQuery, DiagnosedQuery);
         if (_hasFilter && fromUrl == _filter) return;
         _hasFilter = true;
         _filter = fromUrl;
@@ -206,6 +209,8 @@ public sealed partial class Runs : IAsyncDisposable
     private void OnMinStepsChanged(int? value) => Show(_filter with { MinSteps = value is >= 0 ? value : null });
 
     private void OnMaxStepsChanged(int? value) => Show(_filter with { MaxSteps = value is >= 0 ? value : null });
+
+    private void OnDiagnosedChanged(string? value) => Show(_filter with { Diagnosed = RunUrls.ParseDiagnosed(value) });
 
     private void ClearFilters() => Show(new RunListFilter { Sort = _filter.Sort });
 
