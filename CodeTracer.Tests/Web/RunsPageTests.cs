@@ -134,6 +134,29 @@ public sealed class RunsPageTests : WebTestContext
     }
 
     [Fact]
+    public void Runs_BeforeTheFirstLoadFinishes_SaysLoadingNotNoRuns()
+    {
+        _recording.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Navigation.NavigateTo("/?framework=swe-agent");
+        var cut = Render<Runs>();
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(_recording.Queries));
+        var count = cut.Find("#ct-runs-count");
+        Assert.Equal("Loading runs…", count.TextContent);
+        Assert.Equal("false", count.GetAttribute("data-loaded"));
+        Assert.DoesNotContain("0 runs", cut.Markup, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("#ct-runs-none"));
+        Assert.Empty(cut.FindAll(".ct-runs-of"));
+
+        _recording.Hold.SetResult();
+
+        cut.WaitForAssertion(() => Assert.Equal("15 runs", cut.Find("#ct-runs-count").TextContent));
+        Assert.Equal("true", cut.Find("#ct-runs-count").GetAttribute("data-loaded"));
+        Assert.Empty(cut.FindAll("#ct-runs-loading"));
+        Assert.NotNull(cut.Find(".ct-runs-of"));
+    }
+
+    [Fact]
     public async Task Runs_FacetsShowCounts()
     {
         var cut = Render<Runs>();
