@@ -147,6 +147,7 @@ public sealed class RunsPageTests : WebTestContext
         Assert.DoesNotContain("0 runs", cut.Markup, StringComparison.Ordinal);
         Assert.Empty(cut.FindAll("#ct-runs-none"));
         Assert.Empty(cut.FindAll(".ct-runs-of"));
+        Assert.DoesNotContain("of 0", cut.Markup, StringComparison.Ordinal);
 
         _recording.Hold.SetResult();
 
@@ -154,6 +155,7 @@ public sealed class RunsPageTests : WebTestContext
         Assert.Equal("true", cut.Find("#ct-runs-count").GetAttribute("data-loaded"));
         Assert.Empty(cut.FindAll("#ct-runs-loading"));
         Assert.NotNull(cut.Find(".ct-runs-of"));
+        Assert.Contains("1-15 of 15", cut.Markup, StringComparison.Ordinal);
     }
 
     [Fact]
