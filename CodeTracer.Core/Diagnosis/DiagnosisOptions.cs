@@ -37,7 +37,7 @@ public sealed class DiagnosisOptions
     public int MaxAnswerAttempts { get; set; } = 3;
 
     /// <summary>Characters of one step's text that <c>open_step</c> returns; longer text keeps its head and tail.</summary>
-    public int StepTextBudgetChars { get; set; } = 4_000;
+    public int StepTextBudgetChars { get; set; } = 2_000;
 
     /// <summary>Characters of one stage listing that <c>open_stage</c> returns.</summary>
     public int StageTextBudgetChars { get; set; } = 6_000;
@@ -46,10 +46,10 @@ public sealed class DiagnosisOptions
     public int MaxSearchHits { get; set; } = 12;
 
     /// <summary>Characters of the task text put into a prompt (head and tail kept).</summary>
-    public int TaskTextBudgetChars { get; set; } = 6_000;
+    public int TaskTextBudgetChars { get; set; } = 1_600;
 
     /// <summary>Characters of one step line in the index (command first line and signals together).</summary>
-    public int IndexLineChars { get; set; } = 140;
+    public int IndexLineChars { get; set; } = 120;
 
     /// <summary>Consecutive quiet steps (reads and searches without signals) that share one index line; 0 lists every step.</summary>
     public int IndexQuietGroupMin { get; set; } = 3;

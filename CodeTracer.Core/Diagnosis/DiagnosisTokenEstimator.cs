@@ -15,6 +15,9 @@ public sealed record DiagnosisTokenEstimate(
     int DirectTotalTokens,
     IReadOnlyList<int> OpenedSteps)
 {
+    /// <summary>Tokens of the first tree-indexed request and of the opens, by part (system, tools, facts, index, heuristic, opens, answer).</summary>
+    public IReadOnlyDictionary<string, int> Parts { get; init; } = new Dictionary<string, int>();
+
     /// <summary>Tree-indexed total over direct total.</summary>
     public double Ratio => DirectTotalTokens == 0 ? 0 : (double)TreeIndexedTotalTokens / DirectTotalTokens;
 }
@@ -62,7 +65,17 @@ public sealed class DiagnosisTokenEstimator
         total += answer;
 
         var direct = _counter.CountMessages([prompts.SystemPrompt(fence, withTools: false), prompts.DirectPrompt(run, fence)]) + answer;
-        return new DiagnosisTokenEstimate(run.StepCount, treeBase, total, direct, opened);
+        var parts = new Dictionary<string, int>
+        {
+            ["system"] = _counter.Count(prompts.SystemPrompt(fence, withTools: true)),
+            ["tools"] = tools,
+            ["index"] = _counter.Count(prompts.Index(run)),
+            ["heuristic"] = heuristic is null ? 0 : _counter.Count(DiagnosisPrompts.HeuristicCandidates(heuristic)),
+            ["opens"] = opened.Sum(id => _counter.Count(navigator.OpenStep(id))),
+            ["answer"] = answer,
+        };
+        parts["facts"] = _counter.Count(prompts.IndexPrompt(run, heuristic, fence)) - parts["index"] - parts["heuristic"];
+        return new DiagnosisTokenEstimate(run.StepCount, treeBase, total, direct, opened) { Parts = parts };
     }
 
     /// <summary>The steps a diagnosis would open first: the error chain, then the other incorrect steps, then unuseful ones.</summary>

@@ -78,7 +78,7 @@ public sealed class LlmDiagnosisTests
         var firstText = string.Join("\n", Messages(first).Select(Content));
         Assert.Contains("INDEX", firstText, StringComparison.Ordinal);
         Assert.Contains("5 | edit/change | str_replace_editor str_replace src/lexer.py", firstText, StringComparison.Ordinal);
-        Assert.Contains("9 | test/explore | python -m pytest tests/ | tests-failed", firstText, StringComparison.Ordinal);
+        Assert.Contains("9 | test | python -m pytest tests/ | tests-failed", firstText, StringComparison.Ordinal);
         Assert.Contains("1-3 | 3 quiet steps", firstText, StringComparison.Ordinal);
         Assert.Contains("HEURISTIC CANDIDATES", firstText, StringComparison.Ordinal);
         Assert.DoesNotContain(DeepMarker, server.Bodies[0], StringComparison.Ordinal);
@@ -311,7 +311,7 @@ public sealed class LlmDiagnosisTests
         var indexStart = user.IndexOf(fence.Open + " index>>>", StringComparison.Ordinal);
         var indexEnd = user.IndexOf(fence.Close, indexStart, StringComparison.Ordinal);
         Assert.True(indexStart >= 0 && indexEnd > indexStart);
-        Assert.Contains("ignore previous instructions", user[indexStart..indexEnd], StringComparison.Ordinal);
+        Assert.Contains("SYSTEM: ignore previous", user[indexStart..indexEnd], StringComparison.Ordinal);
         Assert.Contains("untrusted", Content(Messages(server.Requests[0])[0]), StringComparison.Ordinal);
     }
 
