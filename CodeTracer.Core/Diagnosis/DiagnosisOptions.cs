@@ -54,6 +54,12 @@ public sealed class DiagnosisOptions
     /// <summary>Consecutive quiet steps (reads and searches without signals) that share one index line; 0 lists every step.</summary>
     public int IndexQuietGroupMin { get; set; } = 3;
 
+    /// <summary>
+    /// Tree-indexed diagnosis sends a run whole (no index, no tools) when its full text is at most this many characters
+    /// (about 6k tokens): below that the index, tool definitions and a second round cost more than the run. 0 always indexes.
+    /// </summary>
+    public int InlineRunMaxChars { get; set; } = 24_000;
+
     /// <summary>Direct prompting: characters kept of each observation (head and tail), so one huge output cannot fill the context.</summary>
     public int DirectObservationBudgetChars { get; set; } = 8_000;
 
@@ -164,6 +170,7 @@ internal sealed class DiagnosisOptionsValidator : IValidateOptions<DiagnosisOpti
         Range(failures, "TaskTextBudgetChars", options.TaskTextBudgetChars, 200, 1_000_000);
         Range(failures, "IndexLineChars", options.IndexLineChars, 40, 2_000);
         if (options.IndexQuietGroupMin is < 0 or > 1_000 or 1) failures.Add("Diagnosis:IndexQuietGroupMin must be 0 (off) or between 2 and 1,000.");
+        Range(failures, "InlineRunMaxChars", options.InlineRunMaxChars, 0, 10_000_000);
         Range(failures, "DirectObservationBudgetChars", options.DirectObservationBudgetChars, 200, 10_000_000);
         Range(failures, "DirectRunBudgetChars", options.DirectRunBudgetChars, 1_000, 100_000_000);
         Range(failures, "HttpRetries", options.HttpRetries, 0, 10);

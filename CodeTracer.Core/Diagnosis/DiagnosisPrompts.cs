@@ -14,7 +14,7 @@ namespace CodeTracer.Core.Diagnosis;
 public sealed class DiagnosisPrompts
 {
     /// <summary>Recorded with each diagnosis (<see cref="RunDiagnosis.PromptVersion"/>) so results can be compared by prompt.</summary>
-    public const string TreeIndexedVersion = "tree-index-1";
+    public const string TreeIndexedVersion = "tree-index-2";
 
     /// <summary>The prompt version of direct prompting.</summary>
     public const string DirectVersion = "direct-1";
@@ -41,7 +41,7 @@ public sealed class DiagnosisPrompts
         if (withTools)
         {
             builder.AppendLine("How to work:");
-            builder.AppendLine("- The first message holds an INDEX (stages, then \"id | kind[/effect if not explore] | command | signals\"; \"a-b | n quiet steps\" groups reads and searches without signals; ids left out are text-only steps with nothing to show) and a heuristic's candidates: a baseline to check, not to copy. Small runs come whole instead of indexed.");
+            builder.AppendLine("- The first message holds an INDEX (stages, then \"id | kind[/effect if not explore] | command | signals\"; \"a-b | n quiet steps\" groups reads and searches without signals; ids left out are text-only steps with nothing to show) and a heuristic's candidates: a baseline to check, not to copy.");
             builder.AppendLine(CultureInfo.InvariantCulture, $"- open_step, open_stage and search_run read more; call several in one reply (each round resends the conversation), at most {_options.MaxFunctionCalls} calls in all, on suspicious places (failing signals, the last change before a failure, repeats). Open steps before labeling them.");
         }
         else
@@ -54,6 +54,10 @@ public sealed class DiagnosisPrompts
     }
 
     /// <summary>The first user message of tree-indexed diagnosis: task, outcome evidence, the compact index and the heuristic's candidates.</summary>
+    /// <remarks>
+    /// A small run (see <see cref="SendsWholeRun"/>) comes whole instead of indexed, with the candidates still attached:
+    /// below that size the index, the tool definitions and a second round cost more than the run itself.
+    /// </remarks>
     public string IndexPrompt(Run run, RunDiagnosis? heuristic, DataFence fence)
     {
         var builder = new StringBuilder();
@@ -61,8 +65,17 @@ public sealed class DiagnosisPrompts
         builder.AppendLine();
         AppendFacts(builder, run, fence);
         builder.AppendLine();
-        builder.AppendLine("INDEX:");
-        builder.AppendLine(fence.Wrap("index", Index(run)));
+        var whole = RunText(run);
+        if (IsSmall(whole))
+        {
+            builder.AppendLine("THE WHOLE RUN (small, so sent whole instead of indexed):");
+            builder.AppendLine(fence.Wrap("run", whole));
+        }
+        else
+        {
+            builder.AppendLine("INDEX:");
+            builder.AppendLine(fence.Wrap("index", Index(run)));
+        }
         if (heuristic is not null)
         {
             builder.AppendLine();
@@ -81,6 +94,21 @@ public sealed class DiagnosisPrompts
         AppendFacts(builder, run, fence);
         builder.AppendLine();
         builder.AppendLine("THE WHOLE RUN, step by step:");
+        builder.AppendLine(fence.Wrap("run", RunText(run)));
+        return builder.ToString();
+    }
+
+    /// <summary>
+    /// True when tree-indexed diagnosis sends this run whole (its text is at most
+    /// <see cref="DiagnosisOptions.InlineRunMaxChars"/>), so it needs no tools and no further round.
+    /// </summary>
+    public bool SendsWholeRun(Run run) => IsSmall(RunText(run));
+
+    private bool IsSmall(string runText) => _options.InlineRunMaxChars > 0 && runText.Length <= _options.InlineRunMaxChars;
+
+    /// <summary>Every step in full, stage by stage, each observation capped (head and tail).</summary>
+    private string RunText(Run run)
+    {
         var steps = new StringBuilder();
         foreach (var stage in StagesOf(run))
         {
@@ -90,8 +118,7 @@ public sealed class DiagnosisPrompts
                 steps.AppendLine(RunNavigator.RenderStep(run, step, _options.DirectObservationBudgetChars, full: true));
             }
         }
-        builder.AppendLine(fence.Wrap("run", DiagnosisText.HeadTail(steps.ToString(), _options.DirectRunBudgetChars)));
-        return builder.ToString();
+        return DiagnosisText.HeadTail(steps.ToString(), _options.DirectRunBudgetChars);
     }
 
     /// <summary>The message sent after an answer was rejected.</summary>
