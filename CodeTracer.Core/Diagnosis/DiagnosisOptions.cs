@@ -46,7 +46,7 @@ public sealed class DiagnosisOptions
     public int MaxSearchHits { get; set; } = 12;
 
     /// <summary>Characters of the task text put into a prompt (head and tail kept).</summary>
-    public int TaskTextBudgetChars { get; set; } = 1_600;
+    public int TaskTextBudgetChars { get; set; } = 1_200;
 
     /// <summary>Characters of one step line in the index (command first line and signals together).</summary>
     public int IndexLineChars { get; set; } = 120;

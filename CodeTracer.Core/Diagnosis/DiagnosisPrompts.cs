@@ -41,7 +41,7 @@ public sealed class DiagnosisPrompts
         if (withTools)
         {
             builder.AppendLine("How to work:");
-            builder.AppendLine("- The first message holds an INDEX (stages, then \"id | kind[/effect if not explore] | command | signals\"; \"a-b | n quiet steps\" groups reads and searches without signals; ids left out are text-only steps with nothing to show) and a heuristic's candidates: a baseline to check, not to copy.");
+            builder.AppendLine("- The first message holds an INDEX (stages, then \"id | kind[/effect if not explore] | command | signals\"; \"a-b | n quiet steps\" groups reads and searches without signals, \"a-b | n run steps failing alike\" a retry loop; text-only steps are left out) and a heuristic's candidates: a baseline to check, not to copy.");
             builder.AppendLine(CultureInfo.InvariantCulture, $"- open_step, open_stage and search_run read more; call several in one reply (each round resends the conversation), at most {_options.MaxFunctionCalls} calls in all, on suspicious places (failing signals, the last change before a failure, repeats). Open steps before labeling them.");
         }
         else
@@ -137,8 +137,11 @@ public sealed class DiagnosisPrompts
         foreach (var stage in StagesOf(run))
         {
             builder.AppendLine(CultureInfo.InvariantCulture,
-                $"S{stage.Id} [{stage.FirstStep}-{stage.LastStep}] {InspectJson.StageKindName(stage.Kind)}: {DiagnosisText.OneLine(stage.Title, 60)}");
-            var steps = run.Steps.Where(s => stage.Contains(s.Id)).ToList();
+                $"S{stage.Id} [{stage.FirstStep}-{stage.LastStep}] {InspectJson.StageKindName(stage.Kind)}: {DiagnosisText.OneLine(stage.Title, 40)}");
+            // Text-only steps (the agent talking between tool calls, empty turns) are left out, the run's last step
+            // excepted: their words are in open_step and open_stage, and on chatty runs they are half the index.
+            var last = run.Steps.Count > 0 ? run.Steps[^1].Id : 0;
+            var steps = run.Steps.Where(s => stage.Contains(s.Id) && (s.Id == last || !IsTextOnly(s))).ToList();
             for (var i = 0; i < steps.Count;)
             {
                 var end = i;
@@ -149,9 +152,17 @@ public sealed class DiagnosisPrompts
                     i = end;
                     continue;
                 }
-                // A text-only step with no text (an empty assistant turn between tool calls, common in ATIF runs)
-                // tells the model nothing; the system prompt says that ids left out are such steps.
-                if (!IsBlankTextOnly(steps[i])) builder.AppendLine(IndexLine(steps[i]));
+                // Runs of explore steps of one kind failing alike (a retry loop) share one line too: the line says
+                // how many and which signals; open_stage lists them one by one.
+                var alike = i;
+                while (alike < steps.Count && IsAlike(steps[i], steps[alike])) alike++;
+                if (_options.IndexQuietGroupMin >= 2 && alike - i >= _options.IndexQuietGroupMin)
+                {
+                    builder.AppendLine(AlikeGroupLine(steps.GetRange(i, alike - i)));
+                    i = alike;
+                    continue;
+                }
+                builder.AppendLine(IndexLine(steps[i]));
                 i++;
             }
         }
@@ -163,9 +174,24 @@ public sealed class DiagnosisPrompts
         step.Effect == StepEffect.Explore && step.Signals.Count == 0 && !step.IsMarker
         && step.Kind is StepKind.Read or StepKind.Search or StepKind.Think or StepKind.Message;
 
-    private static bool IsBlankTextOnly(Step step) =>
-        step.ToolCalls.Count == 0 && step.Signals.Count == 0 && !step.IsMarker && step.Kind is StepKind.Message or StepKind.Think
-        && DiagnosisText.FirstLine(step.Thought, 10).Length == 0;
+    private static bool IsTextOnly(Step step) =>
+        step.ToolCalls.Count == 0 && step.Signals.Count == 0 && !step.IsMarker && step.Effect == StepEffect.Explore
+        && step.Kind is StepKind.Message or StepKind.Think;
+
+    private static bool IsAlike(Step first, Step other) =>
+        first.Effect == StepEffect.Explore && other.Effect == StepEffect.Explore && !first.IsMarker && !other.IsMarker
+        && first.Kind == other.Kind && first.Signals.Count > 0 && other.Signals.Count > 0 && first.Signals[0].Kind == other.Signals[0].Kind;
+
+    private string AlikeGroupLine(List<Step> steps)
+    {
+        var signals = string.Join(", ", steps.SelectMany(s => s.Signals).GroupBy(s => s.Kind).OrderByDescending(g => g.Count())
+            .Select(g => $"{InspectJson.SignalKindName(g.Key)} ×{g.Count()}"));
+        var first = steps[0].Signals[0];
+        var commands = string.Join("; ", steps.Select(s => DiagnosisText.OneLine(
+            s.ToolCalls.Select(c => c.Command ?? c.Tool).FirstOrDefault(c => !string.IsNullOrWhiteSpace(c)) ?? "", 30)).Where(c => c.Length > 0).Distinct());
+        return DiagnosisText.Cut(string.Create(CultureInfo.InvariantCulture,
+            $"{steps[0].Id}-{steps[^1].Id} | {steps.Count} {InspectJson.KindName(steps[0].Kind)} steps failing alike ({signals}; first: {DiagnosisText.OneLine(first.Message, 30)}) | {commands}"), _options.IndexLineChars);
+    }
 
     private string QuietGroupLine(List<Step> steps)
     {
@@ -184,9 +210,9 @@ public sealed class DiagnosisPrompts
         if (step.ToolCalls.Count > 1) action += $" (+{step.ToolCalls.Count - 1} calls)";
         if (step.IsMarker) action = "[marker] " + action;
         var signals = string.Join("; ", step.Signals.Select(s =>
-            $"{InspectJson.SignalKindName(s.Kind)}{(string.IsNullOrWhiteSpace(s.Message) ? "" : ": " + DiagnosisText.OneLine(s.Message, 36))}"));
+            $"{InspectJson.SignalKindName(s.Kind)}{(string.IsNullOrWhiteSpace(s.Message) ? "" : ": " + DiagnosisText.OneLine(s.Message, 30))}"));
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"{step.Id} | {KindEffect(step)} | {DiagnosisText.OneLine(action, 70)}");
+            $"{step.Id} | {KindEffect(step)} | {DiagnosisText.OneLine(action, 60)}");
         if (signals.Length > 0) line += " | " + signals;
         return DiagnosisText.Cut(line, _options.IndexLineChars);
     }

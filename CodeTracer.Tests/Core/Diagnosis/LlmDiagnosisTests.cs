@@ -333,7 +333,7 @@ public sealed class LlmDiagnosisTests
         var indexStart = user.IndexOf(fence.Open + " index>>>", StringComparison.Ordinal);
         var indexEnd = user.IndexOf(fence.Close, indexStart, StringComparison.Ordinal);
         Assert.True(indexStart >= 0 && indexEnd > indexStart);
-        Assert.Contains("SYSTEM: ignore previous", user[indexStart..indexEnd], StringComparison.Ordinal);
+        Assert.Contains("SYSTEM: ignore", user[indexStart..indexEnd], StringComparison.Ordinal);
         Assert.Contains("untrusted", Content(Messages(server.Requests[0])[0]), StringComparison.Ordinal);
     }
 
