@@ -37,7 +37,7 @@ public sealed class DiagnosisOptions
     public int MaxAnswerAttempts { get; set; } = 3;
 
     /// <summary>Characters of one step's text that <c>open_step</c> returns; longer text keeps its head and tail.</summary>
-    public int StepTextBudgetChars { get; set; } = 2_000;
+    public int StepTextBudgetChars { get; set; } = 1_600;
 
     /// <summary>Characters of one stage listing that <c>open_stage</c> returns.</summary>
     public int StageTextBudgetChars { get; set; } = 6_000;
@@ -46,7 +46,7 @@ public sealed class DiagnosisOptions
     public int MaxSearchHits { get; set; } = 12;
 
     /// <summary>Characters of the task text put into a prompt (head and tail kept).</summary>
-    public int TaskTextBudgetChars { get; set; } = 1_200;
+    public int TaskTextBudgetChars { get; set; } = 1_000;
 
     /// <summary>Characters of one step line in the index (command first line and signals together).</summary>
     public int IndexLineChars { get; set; } = 120;

@@ -33,10 +33,10 @@ public sealed class DiagnosisPrompts
         var builder = new StringBuilder();
         builder.AppendLine("You are CodeTracer's failure analyst. Find where a code-agent run first went wrong.");
         builder.AppendLine("Definitions:");
-        builder.AppendLine("- onset_step: earliest step whose action made the run fail (often a state change that persisted: wrong edit, bad install, wrong hypothesis); null if the run did not fail.");
-        builder.AppendLine("- incorrect: wrong state-changing step (mislocalized edit, bad hypothesis, regression; ambiguous failure-critical steps count). unuseful: redundant exploration (repeats without new evidence, loops).");
+        builder.AppendLine("- onset_step: earliest step whose action made the run fail (often a persisting change: wrong edit, bad install, wrong hypothesis); null if it did not fail.");
+        builder.AppendLine("- incorrect: wrong state-changing step (mislocalized edit, bad hypothesis, regression). unuseful: redundant exploration (repeats, loops).");
         builder.AppendLine("- error_kind: environment, dependency, localization, hypothesis, verification or looping.");
-        builder.AppendLine("- error_chain: onset -> propagation -> terminal (recovery for a fix in a recovered run), one line each citing the step, signal or output line.");
+        builder.AppendLine("- error_chain: onset -> propagation -> terminal (recovery for a fix), one line each citing evidence.");
         builder.AppendLine("- recovered: the run hit an error, got past it and succeeded; onset_step is that error's first step.");
         if (withTools)
         {
@@ -250,9 +250,11 @@ public sealed class DiagnosisPrompts
         builder.AppendLine(CultureInfo.InvariantCulture,
             $"Run: {run.StepCount} steps, {StagesOf(run).Count} stages, outcome {InspectJson.OutcomeName(run.Outcome.Status)}"
             + $"{(string.IsNullOrWhiteSpace(run.Framework) ? "" : ", framework " + run.Framework)}.");
-        builder.AppendLine("TASK:");
-        builder.AppendLine(fence.Wrap("task", DiagnosisText.HeadTail(string.IsNullOrWhiteSpace(run.Task.Text) ? run.Task.Title : run.Task.Text, _options.TaskTextBudgetChars)));
+        // Task and outcome share one fence: each fence costs its two marker lines.
         var evidence = new StringBuilder();
+        evidence.AppendLine("TASK:");
+        evidence.AppendLine(DiagnosisText.HeadTail(string.IsNullOrWhiteSpace(run.Task.Text) ? run.Task.Title : run.Task.Text, _options.TaskTextBudgetChars).TrimEnd());
+        var outcomeStart = evidence.Length;
         foreach (var item in run.Outcome.Evidence) evidence.AppendLine("- " + DiagnosisText.OneLine(item.Detail, 300));
         if (!string.IsNullOrWhiteSpace(run.Outcome.FailureMode)) evidence.AppendLine("- failure mode: " + DiagnosisText.OneLine(run.Outcome.FailureMode, 100));
         if (!string.IsNullOrWhiteSpace(run.ExitStatus)) evidence.AppendLine("- exit status: " + DiagnosisText.OneLine(run.ExitStatus, 100));
@@ -261,11 +263,8 @@ public sealed class DiagnosisPrompts
         {
             evidence.AppendLine(CultureInfo.InvariantCulture, $"- tests {group.Key}: {string.Join(", ", group.Select(t => DiagnosisText.OneLine(t.Key, 160)))}");
         }
-        if (evidence.Length > 0)
-        {
-            builder.AppendLine("OUTCOME EVIDENCE:");
-            builder.AppendLine(fence.Wrap("outcome", evidence.ToString()));
-        }
+        if (evidence.Length > outcomeStart) evidence.Insert(outcomeStart, "OUTCOME EVIDENCE:\n");
+        builder.AppendLine(fence.Wrap("task and outcome", evidence.ToString()));
     }
 }
 
