@@ -37,6 +37,7 @@ public sealed class RunDetailDiagnosisTests : RunPageTestContext
         DiagnosisConfiguration["Diagnosis:Model"] = "gpt-4o-mini";
         DiagnosisConfiguration["Diagnosis:ApiKey"] = LlmDiagnosisTests.ApiKey;
         DiagnosisConfiguration["Diagnosis:HttpRetries"] = "0";
+        DiagnosisConfiguration["Diagnosis:InlineRunMaxChars"] = "0"; // keep the index and its function calls on the small fixture
     }
 
     private static string[] Classes(IElement element) => element.ClassList.ToArray();
