@@ -41,6 +41,9 @@ internal sealed class CallFacts
 
     private List<string>? _scriptTargets;
 
+    /// <summary>The action a person would read first (for a raw artifact, the command found inside it), for labels.</summary>
+    public string? Display { get; set; }
+
     /// <summary>The first program the call runs (<c>python</c>, <c>node</c>, <c>hashcat</c>), for titles.</summary>
     public string? Program { get; set; }
 

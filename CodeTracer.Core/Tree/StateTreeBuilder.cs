@@ -17,7 +17,9 @@ public sealed class StateTreeBuilder
     }
 
     /// <summary>Fills <see cref="Run.StateTree"/> from the steps' effects (classify first).</summary>
-    public void Build(Run run)
+    public void Build(Run run) => Build(run, null);
+
+    internal void Build(Run run, CallFacts[][]? facts)
     {
         var tree = new StateTree();
         var depthOf = new Dictionary<int, int> { [0] = 0 };
@@ -34,7 +36,7 @@ public sealed class StateTreeBuilder
                 StepId = step.Id,
                 ParentStepId = parent,
                 Effect = change ? StepEffect.Change : StepEffect.Explore,
-                Label = Label(step),
+                Label = Label(step, facts?[step.Id - 1]),
                 Depth = depth,
             });
             if (change) currentState = step.Id;
@@ -44,12 +46,13 @@ public sealed class StateTreeBuilder
     }
 
     /// <summary>The first non-empty line of the first action (or of the thought, for a turn without tools), shortened.</summary>
-    internal string Label(Step step)
+    internal string Label(Step step, CallFacts[]? facts = null)
     {
         string? text = null;
-        foreach (var call in step.ToolCalls)
+        for (var c = 0; c < step.ToolCalls.Count; c++)
         {
-            text = FirstLine(call.Command);
+            var call = step.ToolCalls[c];
+            text = FirstLine(facts is not null && c < facts.Length && facts[c].Display is { } display ? display : call.Command);
             if (text is not null) break;
             if (call.FilesTouched.Count > 0)
             {
@@ -63,12 +66,14 @@ public sealed class StateTreeBuilder
         return text.Length <= max ? text : string.Concat(text.AsSpan(0, max - 1), "\u2026");
     }
 
-    private static string? FirstLine(string? text)
+    private string? FirstLine(string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
         foreach (var range in text.AsSpan().Split('\n'))
         {
-            var line = Ansi.Strip(text.AsSpan()[range]).Trim();
+            // Only the start of a long line can show in a label: strip escapes from that much, not from all of it.
+            var raw = text.AsSpan()[range];
+            var line = Ansi.Strip(raw.Length <= _options.LabelChars * 4 ? raw : raw[..(_options.LabelChars * 4)]).Trim();
             if (line.Length > 0) return line;
         }
         return null;

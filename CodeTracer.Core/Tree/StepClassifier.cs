@@ -83,7 +83,7 @@ public sealed class StepClassifier
     {
         if (RawActionDecoder.Decode(call.Command) is not { } inner) return ClassifyCall(call, state, shell);
         if (inner.Count == 1) return ClassifyCall(inner[0], state, shell);
-        var facts = new CallFacts();
+        var facts = new CallFacts { Display = inner.Count > 0 ? inner[0].Command ?? inner[0].Tool : "(no action)" };
         if (inner.Count == 0)
         {
             // A response without commands: the agent only wrote (or the harness could not parse it).
@@ -112,6 +112,7 @@ public sealed class StepClassifier
         var tool = NormalizeTool(call.Tool);
         using var args = ToolArguments.Parse(call.Arguments);
         facts.Normalized = Normalize(call);
+        facts.Display = call.Command;
 
         switch (tool)
         {
@@ -471,6 +472,17 @@ public sealed class StepClassifier
     internal static string NormalizeTool(string? tool)
     {
         if (string.IsNullOrEmpty(tool)) return "";
+        // A run uses a handful of tool names thousands of times: normalise each once.
+        if (s_toolNames.TryGetValue(tool, out var known)) return known;
+        var normalized = NormalizeToolCore(tool);
+        if (s_toolNames.Count < 4096) s_toolNames.TryAdd(tool, normalized);
+        return normalized;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> s_toolNames = new(StringComparer.Ordinal);
+
+    private static string NormalizeToolCore(string tool)
+    {
         var sb = new StringBuilder(tool.Length);
         foreach (var c in tool)
         {

@@ -33,6 +33,6 @@ public sealed class TraceIndexer : ITraceIndexer
         var facts = _classifier.ClassifyWithFacts(run);
         _signals.Detect(run, facts);
         _stages.Segment(run, facts);
-        _tree.Build(run);
+        _tree.Build(run, facts);
     }
 }
