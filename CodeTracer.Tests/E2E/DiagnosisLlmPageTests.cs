@@ -48,6 +48,8 @@ public sealed class LlmExplorerFixture : IAsyncLifetime
                 ["Diagnosis__Model"] = Model,
                 ["Diagnosis__ApiKey"] = ApiKey,
                 ["Diagnosis__HttpRetries"] = "0",
+                // The demo run is small enough to be sent whole; this test is about the tree-indexed path with its function calls.
+                ["Diagnosis__InlineRunMaxChars"] = "0",
             },
             importCorpus: false);
         await Explorer.InitializeAsync();
