@@ -37,7 +37,7 @@ public sealed class DiagnosisOptions
     public int MaxAnswerAttempts { get; set; } = 3;
 
     /// <summary>Characters of one step's text that <c>open_step</c> returns; longer text keeps its head and tail.</summary>
-    public int StepTextBudgetChars { get; set; } = 4_000;
+    public int StepTextBudgetChars { get; set; } = 1_600;
 
     /// <summary>Characters of one stage listing that <c>open_stage</c> returns.</summary>
     public int StageTextBudgetChars { get; set; } = 6_000;
@@ -46,13 +46,19 @@ public sealed class DiagnosisOptions
     public int MaxSearchHits { get; set; } = 12;
 
     /// <summary>Characters of the task text put into a prompt (head and tail kept).</summary>
-    public int TaskTextBudgetChars { get; set; } = 6_000;
+    public int TaskTextBudgetChars { get; set; } = 1_000;
 
     /// <summary>Characters of one step line in the index (command first line and signals together).</summary>
-    public int IndexLineChars { get; set; } = 140;
+    public int IndexLineChars { get; set; } = 120;
 
     /// <summary>Consecutive quiet steps (reads and searches without signals) that share one index line; 0 lists every step.</summary>
     public int IndexQuietGroupMin { get; set; } = 3;
+
+    /// <summary>
+    /// Tree-indexed diagnosis sends a run whole (no index, no tools) when its full text is at most this many characters
+    /// (about 6k tokens): below that the index, tool definitions and a second round cost more than the run. 0 always indexes.
+    /// </summary>
+    public int InlineRunMaxChars { get; set; } = 24_000;
 
     /// <summary>Direct prompting: characters kept of each observation (head and tail), so one huge output cannot fill the context.</summary>
     public int DirectObservationBudgetChars { get; set; } = 8_000;
@@ -164,6 +170,7 @@ internal sealed class DiagnosisOptionsValidator : IValidateOptions<DiagnosisOpti
         Range(failures, "TaskTextBudgetChars", options.TaskTextBudgetChars, 200, 1_000_000);
         Range(failures, "IndexLineChars", options.IndexLineChars, 40, 2_000);
         if (options.IndexQuietGroupMin is < 0 or > 1_000 or 1) failures.Add("Diagnosis:IndexQuietGroupMin must be 0 (off) or between 2 and 1,000.");
+        Range(failures, "InlineRunMaxChars", options.InlineRunMaxChars, 0, 10_000_000);
         Range(failures, "DirectObservationBudgetChars", options.DirectObservationBudgetChars, 200, 10_000_000);
         Range(failures, "DirectRunBudgetChars", options.DirectRunBudgetChars, 1_000, 100_000_000);
         Range(failures, "HttpRetries", options.HttpRetries, 0, 10);

@@ -15,6 +15,9 @@ public sealed record DiagnosisTokenEstimate(
     int DirectTotalTokens,
     IReadOnlyList<int> OpenedSteps)
 {
+    /// <summary>Tokens of the first tree-indexed request and of the opens, by part (system, tools, facts, index, heuristic, opens, answer).</summary>
+    public IReadOnlyDictionary<string, int> Parts { get; init; } = new Dictionary<string, int>();
+
     /// <summary>Tree-indexed total over direct total.</summary>
     public double Ratio => DirectTotalTokens == 0 ? 0 : (double)TreeIndexedTotalTokens / DirectTotalTokens;
 }
@@ -45,13 +48,15 @@ public sealed class DiagnosisTokenEstimator
         var navigator = new RunNavigator(run, _options, fence);
         var heuristic = _heuristic.Diagnose(run);
 
-        var tools = _counter.Count(ToolDefinitions(navigator.AsTools()));
-        var treeBase = _counter.CountMessages([prompts.SystemPrompt(fence, withTools: true), prompts.IndexPrompt(run, heuristic, fence)]) + tools;
+        // A small run goes whole (no tools, nothing to open), as the service sends it.
+        var whole = prompts.SendsWholeRun(run);
+        var tools = whole ? 0 : _counter.Count(ToolDefinitions(navigator.AsTools()));
+        var treeBase = _counter.CountMessages([prompts.SystemPrompt(fence, withTools: !whole), prompts.IndexPrompt(run, heuristic, fence)]) + tools;
         var answer = _counter.Count(AnswerJson(heuristic));
 
         // The scripted conversation the prompt asks for: one round that opens the steps as parallel calls, then the
         // answer. Each request resends everything before it; completions are counted once.
-        var opened = Suspicious(heuristic, run).Take(stepsToOpen).ToList();
+        List<int> opened = whole ? [] : Suspicious(heuristic, run).Take(stepsToOpen).ToList();
         var total = treeBase;
         if (opened.Count > 0)
         {
@@ -62,7 +67,17 @@ public sealed class DiagnosisTokenEstimator
         total += answer;
 
         var direct = _counter.CountMessages([prompts.SystemPrompt(fence, withTools: false), prompts.DirectPrompt(run, fence)]) + answer;
-        return new DiagnosisTokenEstimate(run.StepCount, treeBase, total, direct, opened);
+        var parts = new Dictionary<string, int>
+        {
+            ["system"] = _counter.Count(prompts.SystemPrompt(fence, withTools: !whole)),
+            ["tools"] = tools,
+            ["index"] = whole ? 0 : _counter.Count(prompts.Index(run)),
+            ["heuristic"] = heuristic is null ? 0 : _counter.Count(DiagnosisPrompts.HeuristicCandidates(heuristic)),
+            ["opens"] = opened.Sum(id => _counter.Count(navigator.OpenStep(id))),
+            ["answer"] = answer,
+        };
+        parts[whole ? "facts+run" : "facts"] = _counter.Count(prompts.IndexPrompt(run, heuristic, fence)) - parts["index"] - parts["heuristic"];
+        return new DiagnosisTokenEstimate(run.StepCount, treeBase, total, direct, opened) { Parts = parts };
     }
 
     /// <summary>The steps a diagnosis would open first: the error chain, then the other incorrect steps, then unuseful ones.</summary>

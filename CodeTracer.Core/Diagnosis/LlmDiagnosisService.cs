@@ -66,13 +66,15 @@ public sealed partial class LlmDiagnosisService
         var prompts = new DiagnosisPrompts(options);
         var navigator = new RunNavigator(run, options, fence);
         var meter = new UsageMeter(options, model, progress, mode == LlmDiagnosisMode.TreeIndexed ? options.MaxFunctionCalls : 0);
-        var withTools = mode == LlmDiagnosisMode.TreeIndexed;
-        var heuristic = withTools ? _heuristic.Diagnose(run) : null;
+        var treeIndexed = mode == LlmDiagnosisMode.TreeIndexed;
+        // A small run is sent whole even in tree-indexed mode (see DiagnosisPrompts.SendsWholeRun): no tools to offer.
+        var withTools = treeIndexed && !prompts.SendsWholeRun(run);
+        var heuristic = treeIndexed ? _heuristic.Diagnose(run) : null;
 
         List<ChatMessage> messages =
         [
             new(ChatRole.System, prompts.SystemPrompt(fence, withTools)),
-            new(ChatRole.User, withTools ? prompts.IndexPrompt(run, heuristic, fence) : prompts.DirectPrompt(run, fence)),
+            new(ChatRole.User, treeIndexed ? prompts.IndexPrompt(run, heuristic, fence) : prompts.DirectPrompt(run, fence)),
         ];
         var chatOptions = new ChatOptions
         {
@@ -116,9 +118,9 @@ public sealed partial class LlmDiagnosisService
                 (var answer, problems) = DiagnosisAnswerParser.Parse(response.Text, run);
                 if (answer is not null)
                 {
-                    var method = (withTools ? "llm:" : "direct:") + model;
+                    var method = (treeIndexed ? "llm:" : "direct:") + model;
                     var diagnosis = DiagnosisAnswerParser.ToDiagnosis(answer, run, method, model,
-                        withTools ? DiagnosisPrompts.TreeIndexedVersion : DiagnosisPrompts.DirectVersion, _time.GetUtcNow().UtcDateTime);
+                        treeIndexed ? DiagnosisPrompts.TreeIndexedVersion : DiagnosisPrompts.DirectVersion, _time.GetUtcNow().UtcDateTime);
                     diagnosis.PromptTokens = meter.PromptTokens;
                     diagnosis.CompletionTokens = meter.CompletionTokens;
                     diagnosis.CostUsd = meter.CostUsd;

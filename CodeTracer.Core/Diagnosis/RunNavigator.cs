@@ -32,7 +32,7 @@ public sealed class RunNavigator
     public List<int> OpenedSteps { get; } = [];
 
     [KernelFunction("open_step"), Description("Open one step of the run: its thought, its tool calls with commands, exit codes and output (long text keeps its head and tail).")]
-    public string OpenStep([Description("The step id, as in the index.")] int stepId)
+    public string OpenStep([Description("Step id.")] int stepId)
     {
         if (!_steps.TryGetValue(stepId, out var step)) return NoSuchStep(stepId);
         if (!OpenedSteps.Contains(stepId)) OpenedSteps.Add(stepId);
@@ -40,7 +40,7 @@ public sealed class RunNavigator
     }
 
     [KernelFunction("open_stage"), Description("Open one stage: every step in it with its command, signals and the first and last line of its output.")]
-    public string OpenStage([Description("The stage id, as in the index (S2 is 2).")] int stageId)
+    public string OpenStage([Description("Stage id (S2 is 2).")] int stageId)
     {
         var stages = DiagnosisPrompts.StagesOf(_run);
         var stage = stages.FirstOrDefault(s => s.Id == stageId);
@@ -70,7 +70,7 @@ public sealed class RunNavigator
     }
 
     [KernelFunction("search_run"), Description("Find where a text occurs in the run (thoughts, commands, outputs; case-insensitive). Returns step ids with a snippet each.")]
-    public string SearchRun([Description("The text to look for (a word, an error message, a file name).")] string text)
+    public string SearchRun([Description("Text to find.")] string text)
     {
         var query = (text ?? "").Trim();
         if (query.Length < 2) return "Search text must have at least 2 characters.";
@@ -106,9 +106,9 @@ public sealed class RunNavigator
     /// <summary>The three functions as tools for an <see cref="IChatClient"/>, with the exact names the prompt uses.</summary>
     public IList<AITool> AsTools() =>
     [
-        AIFunctionFactory.Create(OpenStage, "open_stage", "Open one stage of the run by its id (S2 in the index is 2): each step's command, signals and first/last output line."),
-        AIFunctionFactory.Create(OpenStep, "open_step", "Open one step by its id: thought, tool calls, commands, exit codes and output (long text keeps head and tail)."),
-        AIFunctionFactory.Create(SearchRun, "search_run", "Find a text in the run's thoughts, commands and outputs (case-insensitive); returns step ids with snippets."),
+        AIFunctionFactory.Create(OpenStage, "open_stage", "A stage: each step's command, signals, first/last output line."),
+        AIFunctionFactory.Create(OpenStep, "open_step", "A step: thought, commands, exit codes, output (head and tail)."),
+        AIFunctionFactory.Create(SearchRun, "search_run", "Steps whose thought, command or output contain a text, with snippets."),
     ];
 
     /// <summary>
@@ -165,7 +165,7 @@ public sealed class RunNavigator
             if (!string.IsNullOrWhiteSpace(command))
             {
                 builder.AppendLine("COMMAND:");
-                builder.AppendLine(commandBudget == int.MaxValue ? command.Trim() : DiagnosisText.HeadTail(command.Trim(), commandBudget));
+                builder.AppendLine(commandBudget == int.MaxValue ? command.Trim() : DiagnosisText.HeadTail(SqueezeBlankLines(command.Trim()), commandBudget));
             }
             if (!string.IsNullOrEmpty(call.Observation))
             {
@@ -175,6 +175,10 @@ public sealed class RunNavigator
         }
         return builder.ToString();
     }
+
+    /// <summary>Drops trailing spaces and blank lines: whitespace-only lines cost tokens and say nothing.</summary>
+    private static string SqueezeBlankLines(string text) =>
+        string.Join('\n', text.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0));
 
     private string StageEntry(Step step)
     {

@@ -53,6 +53,26 @@ public sealed partial class DiagnosisPageTests : BrowserTest
         Assert.Empty(BrowserErrors);
     }
 
+    [BrowserFact]
+    public async Task RunPage_KeyO_JumpsToTheOnsetStep()
+    {
+        var id = await FindRunIdAsync("acme__sizefmt-214");
+        await OpenAsync("/runs/" + id + "?step=1");
+        await Assertions.Expect(Page.Locator("#ct-step-detail")).ToHaveAttributeAsync("data-step", "1");
+        var text = await Page.Locator("#ct-diagnosis-panel .ct-onset-link a").TextContentAsync() ?? "";
+        var step = StepNumber().Match(text).Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(step) || step == "1", "onset link text: " + text);
+        await Page.Locator("#ct-run-title").ClickAsync();
+
+        await Page.Keyboard.PressAsync("o");
+
+        await ExpectUrlAsync(Page, $"[?&]step={step}(&|$)");
+        await Assertions.Expect(Page.Locator("#ct-step-detail")).ToHaveAttributeAsync("data-step", step);
+        await Page.Keyboard.PressAsync("?");
+        await Assertions.Expect(Page.Locator("#ct-keys-help")).ToContainTextAsync("onset");
+        Assert.Empty(BrowserErrors);
+    }
+
     [GeneratedRegex(@"step (\d+)")]
     private static partial Regex StepNumber();
 }

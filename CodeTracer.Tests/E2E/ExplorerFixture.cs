@@ -28,10 +28,26 @@ public sealed class ExplorerFixture : IAsyncLifetime
     ];
 
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(90);
+    private readonly IReadOnlyDictionary<string, string> _environment;
+    private readonly bool _importCorpus;
     private readonly ConcurrentQueue<string> _output = new();
     private readonly TempDirectory _temp = new();
     private Process? _app;
     private IPlaywright? _playwright;
+
+    public ExplorerFixture() : this(new Dictionary<string, string>(), importCorpus: true)
+    {
+    }
+
+    /// <summary>
+    /// An explorer whose processes get <paramref name="environment"/> on top of the database path (for example the
+    /// <c>Diagnosis__*</c> settings); <paramref name="importCorpus"/> also imports <see cref="CorpusRuns"/>.
+    /// </summary>
+    internal ExplorerFixture(IReadOnlyDictionary<string, string> environment, bool importCorpus)
+    {
+        _environment = environment;
+        _importCorpus = importCorpus;
+    }
 
     public string BaseUrl { get; private set; } = "";
 
@@ -58,7 +74,7 @@ public sealed class ExplorerFixture : IAsyncLifetime
 
         // After the app has seeded the demo runs into the empty database (seeding skips a database that holds runs),
         // and while it runs: the command line and the server share the database file.
-        if (TraceCorpus.IsAvailable)
+        if (_importCorpus && TraceCorpus.IsAvailable)
         {
             var paths = CorpusRuns.Select(p => TraceCorpus.Path(p.Split('/'))).ToArray();
             CorpusImport = await RunCliAsync(["import", .. paths], TimeSpan.FromSeconds(120));
@@ -124,6 +140,7 @@ public sealed class ExplorerFixture : IAsyncLifetime
         start.Environment["Storage__DatabasePath"] = DatabasePath;
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (name, value) in _environment) start.Environment[name] = value;
         var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) onLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) onLine("stderr: " + e.Data); };

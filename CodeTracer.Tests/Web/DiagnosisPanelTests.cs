@@ -28,6 +28,7 @@ public sealed class DiagnosisPanelTests : BunitContext, IAsyncLifetime
             ["Diagnosis:Model"] = server is null ? null : "gpt-4o-mini",
             ["Diagnosis:ApiKey"] = server is null ? null : LlmDiagnosisTests.ApiKey,
             ["Diagnosis:HttpRetries"] = "0",
+            ["Diagnosis:InlineRunMaxChars"] = "0", // keep the index and its function calls on the small fixture
         }).Build();
         Services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(_logs));
         Services.AddCodeTracerDiagnosis(configuration);

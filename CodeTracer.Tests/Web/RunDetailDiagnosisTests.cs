@@ -37,6 +37,7 @@ public sealed class RunDetailDiagnosisTests : RunPageTestContext
         DiagnosisConfiguration["Diagnosis:Model"] = "gpt-4o-mini";
         DiagnosisConfiguration["Diagnosis:ApiKey"] = LlmDiagnosisTests.ApiKey;
         DiagnosisConfiguration["Diagnosis:HttpRetries"] = "0";
+        DiagnosisConfiguration["Diagnosis:InlineRunMaxChars"] = "0"; // keep the index and its function calls on the small fixture
     }
 
     private static string[] Classes(IElement element) => element.ClassList.ToArray();
@@ -123,6 +124,48 @@ public sealed class RunDetailDiagnosisTests : RunPageTestContext
         cut.Find("#ct-copy-link").Click();
         var copied = Assert.IsType<string>(Module.Invocations["copyText"][^1].Arguments[0]);
         Assert.EndsWith("/runs/planted?step=7&diagnosis=d-old", copied, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Keys_O_JumpsToTheShownDiagnosisOnsetStep()
+    {
+        var run = Save(Fixtures.PlantedOnset());
+        StoreDiagnosis(run, "d-old", onset: 3, new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        StoreDiagnosis(run, "d-new", onset: 5, new DateTime(2025, 2, 1, 0, 0, 0, DateTimeKind.Utc));
+        var cut = RenderAt(RunUrls.Run(run.Id, step: 7, diagnosis: "d-old"), run.Id);
+
+        await cut.InvokeAsync(() => cut.Instance.OnKeyAsync("o"));
+
+        Assert.Equal("/runs/planted?step=3&diagnosis=d-old", "/" + Navigation.ToBaseRelativePath(Navigation.Uri));
+        Assert.Equal("true", cut.Find(".ct-step-row[data-step='3']").GetAttribute("data-selected"));
+        Assert.Equal("3", cut.Find("#ct-step-detail").GetAttribute("data-step"));
+    }
+
+    [Fact]
+    public async Task Keys_O_WithoutDiagnosis_KeepsTheSelection()
+    {
+        var run = Fixtures.PlantedOnset();
+        run.Outcome.Status = OutcomeStatus.Resolved;
+        Save(run);
+        var cut = RenderAt(RunUrls.Run(run.Id, step: 7), run.Id);
+        Assert.Empty(cut.FindAll("#ct-tree .ct-onset"));
+
+        await cut.InvokeAsync(() => cut.Instance.OnKeyAsync("o"));
+
+        Assert.Equal("/runs/planted?step=7", "/" + Navigation.ToBaseRelativePath(Navigation.Uri));
+        Assert.Equal("7", cut.Find("#ct-step-detail").GetAttribute("data-step"));
+    }
+
+    [Fact]
+    public async Task Keys_QuestionMark_HelpListsTheOnsetKey()
+    {
+        var run = Save(Fixtures.PlantedOnset());
+        var cut = RenderAt(RunUrls.Run(run.Id), run.Id);
+
+        await cut.InvokeAsync(() => cut.Instance.OnKeyAsync("?"));
+
+        var row = Assert.Single(cut.FindAll("#ct-keys-help tr"), r => r.QuerySelector("kbd")?.TextContent == "o");
+        Assert.Contains("onset", row.TextContent, StringComparison.Ordinal);
     }
 
     [Fact]

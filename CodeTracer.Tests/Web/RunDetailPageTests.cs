@@ -1,6 +1,8 @@
 using AngleSharp.Dom;
 using Bunit;
+using CodeTracer.Web.Components.Layout;
 using CodeTracer.Web.Components.Pages;
+using Microsoft.AspNetCore.Components;
 using CodeTracer.Web.Utils;
 
 namespace CodeTracer.Tests.Web;
@@ -22,7 +24,6 @@ public sealed class RunDetailPageTests : RunPageTestContext
 
         var cut = RenderAt(RunUrls.Run(run.Id), run.Id);
 
-        Assert.Equal("true", cut.Find("#render-mode").GetAttribute("data-interactive"));
         Assert.Equal("demo__parser-1", cut.Find("#ct-run-title").TextContent);
         Assert.Equal("unresolved", cut.Find("#ct-run-outcome").GetAttribute("data-outcome"));
         Assert.Equal(3, cut.FindAll("#ct-timeline .ct-timeline-seg[data-stage]").Count);
@@ -186,6 +187,27 @@ public sealed class RunDetailPageTests : RunPageTestContext
         Assert.True(rendered < 2100 / 5, $"{rendered} rows rendered out of 2,100");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void RenderInLayout_Always_HasExactlyOneRenderModeMarker(bool interactive)
+    {
+        SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo(interactive ? "Server" : "Static", interactive));
+        var run = Save(TestRuns.Small());
+        Navigation.NavigateTo(RunUrls.Run(run.Id));
+
+        var cut = Render<MainLayout>(p => p.Add(l => l.Body, (RenderFragment)(b =>
+        {
+            b.OpenComponent<RunDetail>(0);
+            b.AddAttribute(1, nameof(RunDetail.RunId), run.Id);
+            b.CloseComponent();
+        })));
+
+        var marker = Assert.Single(cut.FindAll("#render-mode"));
+        Assert.Equal(interactive ? "true" : "false", marker.GetAttribute("data-interactive"));
+        Assert.Equal("demo__parser-1", cut.Find("#ct-run-title").TextContent);
+    }
+
     [Fact]
     public void Prerender_ShowsAWindowOfRowsAroundTheSelection()
     {
@@ -194,7 +216,6 @@ public sealed class RunDetailPageTests : RunPageTestContext
 
         var cut = RenderAt(RunUrls.Run(run.Id, step: 1000), run.Id);
 
-        Assert.Equal("false", cut.Find("#render-mode").GetAttribute("data-interactive"));
         Assert.Equal(CodeTracer.Web.Components.Controls.StepTree.PrerenderRows, cut.FindAll("#ct-tree .ct-row").Count);
         Assert.Equal("true", cut.Find(".ct-step-row[data-step='1000']").GetAttribute("data-selected"));
         Assert.Empty(cut.FindAll(".diagram-canvas"));

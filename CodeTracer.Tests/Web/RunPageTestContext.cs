@@ -31,6 +31,8 @@ public abstract class RunPageTestContext : BunitContext, IAsyncLifetime
         // Diagnosis without an LLM unless a test sets Diagnosis:* in DiagnosisConfiguration before rendering.
         Services.AddCodeTracerDiagnosis(DiagnosisConfiguration);
         Services.AddScoped<DiagnosisRunner>();
+        // For tests that render a page inside the main layout.
+        Services.AddScoped<ThemeState>();
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         JSInterop.Setup<Rectangle>("ZBlazorDiagrams.getBoundingClientRect", _ => true).SetResult(new Rectangle(0, 0, 800, 400));
         Module = JSInterop.SetupModule(ModulePath);

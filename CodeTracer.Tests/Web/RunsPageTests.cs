@@ -97,6 +97,68 @@ public sealed class RunsPageTests : WebTestContext
     }
 
     [Fact]
+    public async Task Runs_DiagnosedFilterInUrl_QueriesDiagnosedRunsAndLinksTheirOnset()
+    {
+        await Store.SaveDiagnosisAsync(new RunDiagnosis { Id = "d1", RunId = "run05", Method = "heuristic", OnsetStep = 3 }, CancellationToken.None);
+        Navigation.NavigateTo("/?diagnosed=yes");
+        var cut = Render<Runs>();
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("tr.ct-run-row")));
+        Assert.True(_recording.Queries.Last().HasDiagnosis);
+        var onset = cut.Find("tr.ct-run-row a.ct-run-onset");
+        Assert.Equal("/runs/run05?step=3", onset.GetAttribute("href"));
+        Assert.Equal("step 3", onset.TextContent);
+        Assert.NotNull(cut.Find("#ct-clear-filters"));
+    }
+
+    [Fact]
+    public async Task Runs_NotDiagnosedFilter_ShowsNoOnsetLinks()
+    {
+        await Store.SaveDiagnosisAsync(new RunDiagnosis { Id = "d1", RunId = "run05", Method = "heuristic", OnsetStep = 3 }, CancellationToken.None);
+        Navigation.NavigateTo("/?diagnosed=no&sort=task");
+        var cut = Render<Runs>();
+
+        cut.WaitForAssertion(() => Assert.Equal("29 runs", cut.Find("#ct-runs-count").TextContent));
+        Assert.False(_recording.Queries.Last().HasDiagnosis);
+        Assert.Empty(cut.FindAll("a.ct-run-onset"));
+        Assert.NotEmpty(cut.FindAll("tr.ct-run-row .ct-run-onset-none"));
+    }
+
+    [Fact]
+    public void Runs_NoDiagnosedFilter_QueriesAllRuns()
+    {
+        var cut = Render<Runs>();
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(_recording.Queries));
+        Assert.Null(_recording.Queries.Last().HasDiagnosis);
+    }
+
+    [Fact]
+    public void Runs_BeforeTheFirstLoadFinishes_SaysLoadingNotNoRuns()
+    {
+        _recording.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Navigation.NavigateTo("/?framework=swe-agent");
+        var cut = Render<Runs>();
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(_recording.Queries));
+        var count = cut.Find("#ct-runs-count");
+        Assert.Equal("Loading runs…", count.TextContent);
+        Assert.Equal("false", count.GetAttribute("data-loaded"));
+        Assert.DoesNotContain("0 runs", cut.Markup, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("#ct-runs-none"));
+        Assert.Empty(cut.FindAll(".ct-runs-of"));
+        Assert.DoesNotContain("of 0", cut.Markup, StringComparison.Ordinal);
+
+        _recording.Hold.SetResult();
+
+        cut.WaitForAssertion(() => Assert.Equal("15 runs", cut.Find("#ct-runs-count").TextContent));
+        Assert.Equal("true", cut.Find("#ct-runs-count").GetAttribute("data-loaded"));
+        Assert.Empty(cut.FindAll("#ct-runs-loading"));
+        Assert.NotNull(cut.Find(".ct-runs-of"));
+        Assert.Contains("1-15 of 15", cut.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Runs_FacetsShowCounts()
     {
         var cut = Render<Runs>();
@@ -131,22 +193,23 @@ public sealed class RunListUrlTests
         var filter = new RunListFilter
         {
             Framework = "open hands", Model = "gpt-4o/mini", Outcome = OutcomeStatus.Unknown, Text = "a&b=c", Task = "über",
-            MinSteps = 3, MaxSteps = 9, Sort = "-cost", Page = 4,
+            MinSteps = 3, MaxSteps = 9, Diagnosed = false, Sort = "-cost", Page = 4,
         };
         var url = RunUrls.Runs(filter);
-        Assert.Equal("/?framework=open%20hands&model=gpt-4o%2Fmini&outcome=unknown&q=a%26b%3Dc&task=%C3%BCber&minSteps=3&maxSteps=9&sort=-cost&page=4", url);
+        Assert.Equal("/?framework=open%20hands&model=gpt-4o%2Fmini&outcome=unknown&q=a%26b%3Dc&task=%C3%BCber&minSteps=3&maxSteps=9&diagnosed=no&sort=-cost&page=4", url);
 
         var query = System.Web.HttpUtility.ParseQueryString(new Uri("http://x" + url).Query);
         var back = RunListFilter.FromQuery(query["framework"], query["model"], query["outcome"], query["q"], query["task"],
             int.Parse(query["minSteps"]!, System.Globalization.CultureInfo.InvariantCulture), int.Parse(query["maxSteps"]!, System.Globalization.CultureInfo.InvariantCulture),
-            query["sort"], int.Parse(query["page"]!, System.Globalization.CultureInfo.InvariantCulture));
+            query["sort"], int.Parse(query["page"]!, System.Globalization.CultureInfo.InvariantCulture), query["diagnosed"]);
         Assert.Equal(filter, back);
+        Assert.True(RunListFilter.FromQuery(null, null, null, null, null, null, null, null, null, "YES").Diagnosed);
     }
 
     [Fact]
     public void FromQuery_BadValues_AreDroppedNotFatal()
     {
-        var filter = RunListFilter.FromQuery(" ", null, "maybe", "", null, -1, null, "nonsense", 0);
+        var filter = RunListFilter.FromQuery(" ", null, "maybe", "", null, -1, null, "nonsense", 0, "perhaps");
         Assert.Equal(new RunListFilter(), filter);
         Assert.Equal("/", RunUrls.Runs(filter));
     }

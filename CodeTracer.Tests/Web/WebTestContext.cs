@@ -80,10 +80,14 @@ public sealed class RecordingRunStore(IRunStore inner) : IRunStore
 {
     public List<RunQuery> Queries { get; } = [];
 
-    public Task<PagedResult<RunSummary>> QueryRunsAsync(RunQuery query, CancellationToken cancellationToken)
+    /// <summary>When set, queries wait for it before answering (to see the page while its first load is pending).</summary>
+    public TaskCompletionSource? Hold { get; set; }
+
+    public async Task<PagedResult<RunSummary>> QueryRunsAsync(RunQuery query, CancellationToken cancellationToken)
     {
         lock (Queries) Queries.Add(query);
-        return inner.QueryRunsAsync(query, cancellationToken);
+        if (Hold is { } hold) await hold.Task.WaitAsync(cancellationToken);
+        return await inner.QueryRunsAsync(query, cancellationToken);
     }
 
     public Task<SaveSummary> SaveRunsAsync(IReadOnlyList<Run> runs, CancellationToken cancellationToken) => inner.SaveRunsAsync(runs, cancellationToken);

@@ -23,7 +23,8 @@ internal static class BenchDiagnosisTokensVerb
     {
         var paths = new Argument<string[]>("paths") { Description = "Trajectory files or folders (default: ../shared/traces)", Arity = ArgumentArity.ZeroOrMore };
         var open = new Option<int>("--open") { Description = "Steps the scripted conversation opens (parallel calls in one round)", DefaultValueFactory = _ => 3 };
-        var command = new Command("diagnosis-tokens", "Prompt tokens of tree-indexed vs direct LLM diagnosis on every failed run (o200k, offline)") { paths, open };
+        var parts = new Option<bool>("--parts") { Description = "Also print where the tree-indexed tokens go (system, tools, facts, index, heuristic, opens, answer)" };
+        var command = new Command("diagnosis-tokens", "Prompt tokens of tree-indexed vs direct LLM diagnosis on every failed run (o200k, offline)") { paths, open, parts };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var targets = parseResult.GetValue(paths) is { Length: > 0 } given ? given : DefaultCorpus();
@@ -50,6 +51,10 @@ internal static class BenchDiagnosisTokensVerb
                 rows.Add((run, estimate));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{run.Format,-30} {run.Id,-16} {estimate.Steps,5} {estimate.FirstRequestTokens,8} {estimate.TreeIndexedTotalTokens,8} {estimate.DirectTotalTokens,8} {estimate.Ratio,6:0.00}  {string.Join(",", estimate.OpenedSteps)}"));
+                if (parseResult.GetValue(parts))
+                {
+                    Console.WriteLine("    " + string.Join("  ", estimate.Parts.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value}"))));
+                }
             }
             if (rows.Count == 0)
             {

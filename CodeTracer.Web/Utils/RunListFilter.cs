@@ -25,6 +25,9 @@ public sealed record RunListFilter
 
     public int? MaxSteps { get; init; }
 
+    /// <summary>Only runs with (true) or without (false) a stored diagnosis; null for all.</summary>
+    public bool? Diagnosed { get; init; }
+
     /// <summary>Sort column name (<see cref="SortFields"/>), prefixed with <c>-</c> for descending; null for newest first.</summary>
     public string? Sort { get; init; }
 
@@ -46,10 +49,11 @@ public sealed record RunListFilter
     };
 
     public bool HasFilters =>
-        Framework is not null || Model is not null || Outcome is not null || Text is not null || Task is not null || MinSteps is not null || MaxSteps is not null;
+        Framework is not null || Model is not null || Outcome is not null || Text is not null || Task is not null || MinSteps is not null || MaxSteps is not null
+        || Diagnosed is not null;
 
     /// <summary>Builds a filter from raw URL values, dropping what does not parse rather than failing the page.</summary>
-    public static RunListFilter FromQuery(string? framework, string? model, string? outcome, string? q, string? task, int? minSteps, int? maxSteps, string? sort, int? page)
+    public static RunListFilter FromQuery(string? framework, string? model, string? outcome, string? q, string? task, int? minSteps, int? maxSteps, string? sort, int? page, string? diagnosed = null)
     {
         var sortName = Clean(sort);
         if (sortName is not null && !SortFields.ContainsKey(sortName.TrimStart('-'))) sortName = null;
@@ -62,6 +66,7 @@ public sealed record RunListFilter
             Task = Clean(task),
             MinSteps = minSteps is >= 0 ? minSteps : null,
             MaxSteps = maxSteps is >= 0 ? maxSteps : null,
+            Diagnosed = RunUrls.ParseDiagnosed(diagnosed),
             Sort = sortName,
             Page = page is > 0 ? page.Value : 1,
         };
@@ -86,6 +91,7 @@ public sealed record RunListFilter
             TaskText = Task,
             MinSteps = MinSteps,
             MaxSteps = MaxSteps,
+            HasDiagnosis = Diagnosed,
             SortBy = field,
             Descending = descending,
             Skip = (Page - 1) * pageSize,

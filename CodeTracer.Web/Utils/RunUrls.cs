@@ -54,6 +54,7 @@ public static class RunUrls
         query.Add("task", filter.Task);
         query.Add("minSteps", filter.MinSteps);
         query.Add("maxSteps", filter.MaxSteps);
+        query.Add("diagnosed", DiagnosedName(filter.Diagnosed));
         query.Add("sort", filter.Sort);
         query.Add("page", filter.Page > 1 ? filter.Page : null);
         return RunsPath + query;
@@ -106,6 +107,22 @@ public static class RunUrls
         "resolved" => OutcomeStatus.Resolved,
         "unresolved" => OutcomeStatus.Unresolved,
         "unknown" => OutcomeStatus.Unknown,
+        _ => null,
+    };
+
+    /// <summary>The diagnosis filter as URLs spell it: <c>yes</c>, <c>no</c>, or null for all runs.</summary>
+    public static string? DiagnosedName(bool? diagnosed) => diagnosed switch
+    {
+        true => "yes",
+        false => "no",
+        null => null,
+    };
+
+    /// <summary>Reads the diagnosis filter from a URL value; null when absent or neither <c>yes</c> nor <c>no</c>.</summary>
+    public static bool? ParseDiagnosed(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        "yes" => true,
+        "no" => false,
         _ => null,
     };
 

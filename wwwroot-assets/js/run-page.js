@@ -1,6 +1,6 @@
 // Run page helpers: one keydown listener for the page's shortcuts, scrolling the virtualized tree, copying links.
 
-const handledKeys = new Set(["j", "k", "Enter", "/", "e", "n", "p", "?", "Escape"]);
+const handledKeys = new Set(["j", "k", "Enter", "/", "e", "n", "p", "o", "?", "Escape"]);
 const listeners = new Map();
 let nextListenerId = 1;
 

@@ -149,12 +149,14 @@ public sealed class DiagnosisCliTests : IDisposable
              "correct_strategy":"return a + b","summary":"The fix multiplies instead of adding."}
             """;
         await using var server = await FakeOpenAiServer.StartAsync(FakeReply.ToolCalls(("open_step", """{"stepId":3}""")), FakeReply.Text(Answer, 1_000, 200));
-        var saved = new[] { "Diagnosis__Endpoint", "Diagnosis__Model", "Diagnosis__ApiKey", "Diagnosis__HttpRetries" }
+        var saved = new[] { "Diagnosis__Endpoint", "Diagnosis__Model", "Diagnosis__ApiKey", "Diagnosis__HttpRetries", "Diagnosis__InlineRunMaxChars" }
             .ToDictionary(k => k, Environment.GetEnvironmentVariable);
         Environment.SetEnvironmentVariable("Diagnosis__Endpoint", server.BaseUrl);
         Environment.SetEnvironmentVariable("Diagnosis__Model", "gpt-4o-mini");
         Environment.SetEnvironmentVariable("Diagnosis__ApiKey", LlmDiagnosisTests.ApiKey);
         Environment.SetEnvironmentVariable("Diagnosis__HttpRetries", "0");
+        // The fixture is small enough to be sent whole; this test scripts a function call, so keep the index.
+        Environment.SetEnvironmentVariable("Diagnosis__InlineRunMaxChars", "0");
         try
         {
             var (exit, stdout, stderr) = await RunAsync("diagnose", path, "--llm", "--json");

@@ -38,6 +38,8 @@ public sealed class LlmDiagnosisTests
             ["Diagnosis:Model"] = server is null ? null : "gpt-4o-mini",
             ["Diagnosis:ApiKey"] = server is null ? null : ApiKey,
             ["Diagnosis:HttpRetries"] = "0",
+            // The fixtures are small enough to be sent whole; these tests exercise the index and its tools.
+            ["Diagnosis:InlineRunMaxChars"] = "0",
         };
         if (extra is not null)
         {
@@ -78,12 +80,32 @@ public sealed class LlmDiagnosisTests
         var firstText = string.Join("\n", Messages(first).Select(Content));
         Assert.Contains("INDEX", firstText, StringComparison.Ordinal);
         Assert.Contains("5 | edit/change | str_replace_editor str_replace src/lexer.py", firstText, StringComparison.Ordinal);
-        Assert.Contains("9 | test/explore | python -m pytest tests/ | tests-failed", firstText, StringComparison.Ordinal);
+        Assert.Contains("9 | test | python -m pytest tests/ | tests-failed", firstText, StringComparison.Ordinal);
         Assert.Contains("1-3 | 3 quiet steps", firstText, StringComparison.Ordinal);
         Assert.Contains("HEURISTIC CANDIDATES", firstText, StringComparison.Ordinal);
         Assert.DoesNotContain(DeepMarker, server.Bodies[0], StringComparison.Ordinal);
         Assert.Equal(["open_stage", "open_step", "search_run"], first["tools"]!.AsArray().Select(t => t!["function"]!["name"]!.GetValue<string>()).Order());
         Assert.Contains(progress, p => p.Kind == DiagnosisProgressKind.FunctionCall && p.Message == "open_step(6)");
+    }
+
+    [Fact]
+    public async Task DiagnoseAsync_TreeIndexedSmallRun_SentWholeWithCandidatesAndNoTools()
+    {
+        await using var server = await FakeOpenAiServer.StartAsync(FakeReply.Text(ValidAnswer));
+        using var services = Services(server, extra: new Dictionary<string, string?> { ["Diagnosis:InlineRunMaxChars"] = "24000" });
+
+        var result = await services.GetRequiredService<LlmDiagnosisService>()
+            .DiagnoseAsync(Fixtures.PlantedOnset(), LlmDiagnosisMode.TreeIndexed, null, CancellationToken.None);
+
+        Assert.True(result.Succeeded, result.Message);
+        var first = server.Requests[0];
+        var firstText = string.Join("\n", Messages(first).Select(Content));
+        Assert.Contains("THE WHOLE RUN", firstText, StringComparison.Ordinal);
+        Assert.DoesNotContain("INDEX:", firstText, StringComparison.Ordinal);
+        Assert.Contains("HEURISTIC CANDIDATES", firstText, StringComparison.Ordinal);
+        Assert.Null(first["tools"]);
+        Assert.Single(server.Requests);
+        Assert.Equal(DiagnosisPrompts.TreeIndexedVersion, result.Diagnosis!.PromptVersion);
     }
 
     [Fact]
@@ -311,7 +333,7 @@ public sealed class LlmDiagnosisTests
         var indexStart = user.IndexOf(fence.Open + " index>>>", StringComparison.Ordinal);
         var indexEnd = user.IndexOf(fence.Close, indexStart, StringComparison.Ordinal);
         Assert.True(indexStart >= 0 && indexEnd > indexStart);
-        Assert.Contains("ignore previous instructions", user[indexStart..indexEnd], StringComparison.Ordinal);
+        Assert.Contains("SYSTEM: ignore", user[indexStart..indexEnd], StringComparison.Ordinal);
         Assert.Contains("untrusted", Content(Messages(server.Requests[0])[0]), StringComparison.Ordinal);
     }
 

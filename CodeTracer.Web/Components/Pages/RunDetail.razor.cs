@@ -377,6 +377,16 @@ public sealed partial class RunDetail : IAsyncDisposable
                     SelectStep(error, null, scrollTree: true);
                 }
                 break;
+            case "o":
+                if (_diagnosis?.OnsetStep is { } onset && _vm.GetStep(onset) is not null)
+                {
+                    SelectStep(onset, null, scrollTree: true);
+                }
+                else
+                {
+                    Snackbar.Add(_diagnosis is null ? "No diagnosis is shown for this run." : "The diagnosis names no onset step in this run.", Severity.Info);
+                }
+                break;
             case "?":
                 _showHelp = true;
                 break;

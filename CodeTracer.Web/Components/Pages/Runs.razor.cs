@@ -37,6 +37,9 @@ public sealed partial class Runs : IAsyncDisposable
     private bool _hasFilter;
     private RunFacets? _facets;
     private int _total;
+    // False until the grid's first load finishes: the prerendered page (the grid loads only once interactive) and the
+    // first moments of the circuit must say "loading", never "0 runs".
+    private bool _loaded;
     private int _initialPage;
     private int _gridGeneration;
     private string? _searchText;
@@ -83,6 +86,9 @@ public sealed partial class Runs : IAsyncDisposable
     [SupplyParameterFromQuery(Name = "maxSteps")]
     public int? MaxStepsQuery { get; set; }
 
+    [SupplyParameterFromQuery(Name = "diagnosed")]
+    public string? DiagnosedQuery { get; set; }
+
     [SupplyParameterFromQuery(Name = "sort")]
     public string? SortQuery { get; set; }
 
@@ -109,7 +115,7 @@ public sealed partial class Runs : IAsyncDisposable
 
     protected override void OnParametersSet()
     {
-        var fromUrl = RunListFilter.FromQuery(FrameworkQuery, ModelQuery, OutcomeQuery, TextQuery, TaskQuery, MinStepsQuery, MaxStepsQuery, SortQuery, PageQuery);
+        var fromUrl = RunListFilter.FromQuery(FrameworkQuery, ModelQuery, OutcomeQuery, TextQuery, TaskQuery, MinStepsQuery, MaxStepsQuery, SortQuery, PageQuery, DiagnosedQuery);
         if (_hasFilter && fromUrl == _filter) return;
         _hasFilter = true;
         _filter = fromUrl;
@@ -156,11 +162,14 @@ public sealed partial class Runs : IAsyncDisposable
         {
             Logger.LogError(ex, "Querying runs failed");
             _loadError = "The runs could not be loaded: " + ex.Message;
+            _loaded = true;
+            StateHasChanged();
             return new GridData<RunSummary> { Items = [], TotalItems = 0 };
         }
 
         if (generation != _gridGeneration) return new GridData<RunSummary> { Items = [], TotalItems = 0 };
         _total = result.TotalCount;
+        _loaded = true;
         if (shown != _filter)
         {
             // Paging and sorting happen inside the grid; record them in the URL without rebuilding the grid.
@@ -207,6 +216,8 @@ public sealed partial class Runs : IAsyncDisposable
 
     private void OnMaxStepsChanged(int? value) => Show(_filter with { MaxSteps = value is >= 0 ? value : null });
 
+    private void OnDiagnosedChanged(string? value) => Show(_filter with { Diagnosed = RunUrls.ParseDiagnosed(value) });
+
     private void ClearFilters() => Show(new RunListFilter { Sort = _filter.Sort });
 
     private void OnRowClick(DataGridRowClickEventArgs<RunSummary> args) => Navigation.NavigateTo(RunUrls.Run(args.Item.Id));
@@ -231,7 +242,7 @@ public sealed partial class Runs : IAsyncDisposable
         return Display.Plain(string.Join(" · ", parts));
     }
 
-    private static string CountText(int count) => count == 1 ? "1 run" : $"{count:N0} runs";
+    private string CountText() => !_loaded ? "Loading runs…" : _total == 1 ? "1 run" : $"{_total:N0} runs";
 
     private int OutcomeCount(OutcomeStatus outcome) => _facets?.Outcomes.GetValueOrDefault(outcome) ?? 0;
 
