@@ -767,8 +767,10 @@ public sealed class StageSegmenter
         {
             var indexes = Indexes(first, last).ToList();
             var tests = LastTestSignal(indexes);
-            if (tests is not null || indexes.Any(s => _run.Steps[s].Kind == StepKind.Test)) return TestsTitle(tests);
-            if (indexes.Any(s => _facts[s].Any(f => f.Executes.Any(IsScratch))))
+            // Test runs of the project's own suite name the stage; the agent's own check scripts (test_fix.py) do not.
+            var suiteRuns = indexes.Where(s => _run.Steps[s].Kind == StepKind.Test && !RunsOnlyScratch(s)).ToList();
+            if (tests is not null || suiteRuns.Count > 0) return TestsTitle(tests);
+            if (indexes.Any(s => _facts[s].Any(f => f.Executes.Any(IsScratch) || f.Kind == StepKind.Run && f.Reads.Any(IsScratch))))
             {
                 return _repositoryTask ? "Verify the fix" + ErrorSuffix(indexes) : RunTitle(indexes);
             }
@@ -778,6 +780,12 @@ public sealed class StageSegmenter
                 return "Review changes";
             }
             return RunTitle(indexes);
+        }
+
+        private bool RunsOnlyScratch(int s)
+        {
+            var executed = _facts[s].SelectMany(f => f.Executes).ToList();
+            return executed.Count > 0 && executed.All(IsScratch);
         }
 
         private string OtherTitle(int first, int last) =>
