@@ -133,8 +133,12 @@ public sealed class RunDetailPageTests : RunPageTestContext
 
         Navigation.NavigateTo(RunUrls.Run(run.Id, step: 2));
 
-        Assert.Equal("2", cut.Find("#ct-step-detail").GetAttribute("data-step"));
-        Assert.Equal("true", cut.Find(".ct-step-row[data-step='2']").GetAttribute("data-selected"));
+        // The page reacts to the new URL asynchronously (it may reload the run and its diagnosis): wait for the render.
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal("2", cut.Find("#ct-step-detail").GetAttribute("data-step"));
+            Assert.Equal("true", cut.Find(".ct-step-row[data-step='2']").GetAttribute("data-selected"));
+        });
     }
 
     [Fact]
