@@ -14,7 +14,7 @@ namespace CodeTracer.Core.Diagnosis;
 public sealed class DiagnosisPrompts
 {
     /// <summary>Recorded with each diagnosis (<see cref="RunDiagnosis.PromptVersion"/>) so results can be compared by prompt.</summary>
-    public const string TreeIndexedVersion = "tree-index-2";
+    public const string TreeIndexedVersion = "tree-index-3";
 
     /// <summary>The prompt version of direct prompting.</summary>
     public const string DirectVersion = "direct-1";
@@ -202,6 +202,31 @@ public sealed class DiagnosisPrompts
         return DiagnosisText.Cut(string.Create(CultureInfo.InvariantCulture, $"{steps[0].Id}-{steps[^1].Id} | {steps.Count} quiet steps ({kinds}) | {commands}"), _options.IndexLineChars);
     }
 
+    /// <summary>
+    /// A signal as the index shows it: a one-word label, then the start of its message. The index is resent every round,
+    /// so the label is as short as a reader (or a model) can still tell apart; open_step shows the full signal.
+    /// </summary>
+    public static string IndexSignal(Signal signal)
+    {
+        var label = signal.Kind switch
+        {
+            SignalKind.ErrorExit => "exit",
+            SignalKind.ErrorText => "error",
+            SignalKind.TestsFailed => "fail",
+            SignalKind.TestsPassed => "pass",
+            SignalKind.RepeatedAction => "repeat",
+            SignalKind.EditReverted => "reverted",
+            SignalKind.Timeout => "timeout",
+            SignalKind.HugeObservation => "huge",
+            SignalKind.FormatError => "format",
+            _ => InspectJson.SignalKindName(signal.Kind),
+        };
+        var message = DiagnosisText.OneLine(signal.Message, 30);
+        // "exit code 127" under the label "exit" says it twice.
+        if (signal.Kind == SignalKind.ErrorExit && message.StartsWith("exit code ", StringComparison.Ordinal)) message = message["exit code ".Length..];
+        return string.IsNullOrWhiteSpace(message) ? label : label + " " + message;
+    }
+
     /// <summary>One step in one line: id | kind/effect | first line of the first command | signals.</summary>
     public string IndexLine(Step step)
     {
@@ -209,8 +234,7 @@ public sealed class DiagnosisPrompts
         var action = command is null ? DiagnosisText.FirstLine(step.Thought, 45) : DiagnosisText.FirstLine(command, 70);
         if (step.ToolCalls.Count > 1) action += $" (+{step.ToolCalls.Count - 1} calls)";
         if (step.IsMarker) action = "[marker] " + action;
-        var signals = string.Join("; ", step.Signals.Select(s =>
-            $"{InspectJson.SignalKindName(s.Kind)}{(string.IsNullOrWhiteSpace(s.Message) ? "" : ": " + DiagnosisText.OneLine(s.Message, 30))}"));
+        var signals = string.Join("; ", step.Signals.Select(IndexSignal));
         var line = string.Create(CultureInfo.InvariantCulture,
             $"{step.Id} | {KindEffect(step)} | {DiagnosisText.OneLine(action, 60)}");
         if (signals.Length > 0) line += " | " + signals;

@@ -187,14 +187,14 @@ public sealed class DiagnosisPartsTests
         [
             "S1 [1-4] explore: Explore the parser",
             "1-3 | 3 quiet steps (read ×2, search) | cat README.md; grep -rn 'def parse' src/; cat src/parser.py",
-            "4 | search | grep -rn 'def parse' src/ | repeated-action: same command as step 2",
+            "4 | search | grep -rn 'def parse' src/ | repeat same command as step 2",
             "S2 [5-8] edit: Edit src/lexer.py",
             "5 | edit/change | str_replace_editor str_replace src/lexer.py",
             "6 | read | cat src/lexer.py",
             "7 | read | cat docs/index.md",
-            "8 | read | cat README.md | repeated-action: same command as step 1",
+            "8 | read | cat README.md | repeat same command as step 1",
             "S3 [9-10] verify: Run tests: 3 failed",
-            "9 | test | python -m pytest tests/ | tests-failed: 3 failed, 10 passed",
+            "9 | test | python -m pytest tests/ | fail 3 failed, 10 passed",
             "10 | submit | submit",
         ], lines);
     }

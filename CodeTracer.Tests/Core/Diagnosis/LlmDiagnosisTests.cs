@@ -80,7 +80,7 @@ public sealed class LlmDiagnosisTests
         var firstText = string.Join("\n", Messages(first).Select(Content));
         Assert.Contains("INDEX", firstText, StringComparison.Ordinal);
         Assert.Contains("5 | edit/change | str_replace_editor str_replace src/lexer.py", firstText, StringComparison.Ordinal);
-        Assert.Contains("9 | test | python -m pytest tests/ | tests-failed", firstText, StringComparison.Ordinal);
+        Assert.Contains("9 | test | python -m pytest tests/ | fail ", firstText, StringComparison.Ordinal);
         Assert.Contains("1-3 | 3 quiet steps", firstText, StringComparison.Ordinal);
         Assert.Contains("HEURISTIC CANDIDATES", firstText, StringComparison.Ordinal);
         Assert.DoesNotContain(DeepMarker, server.Bodies[0], StringComparison.Ordinal);
