@@ -142,29 +142,15 @@ public sealed class InMemoryRunStore : IRunStore
         lock (_gate) return Task.FromResult(_diagnoses.FirstOrDefault(d => d.Id == diagnosisId));
     }
 
-    private RunSummary Summarize(Run run) => new()
+    // The same summary the LiteDB store keeps, plus its newest-diagnosis fields.
+    private RunSummary Summarize(Run run)
     {
-        Id = run.Id,
-        Framework = run.Framework,
-        Format = run.Format,
-        Model = run.Model,
-        TaskId = run.Task.Id,
-        TaskTitle = run.Task.Title,
-        Outcome = run.Outcome.Status,
-        ExitStatus = run.ExitStatus,
-        StepCount = run.StepCount,
-        ToolCallCount = run.ToolCallCount,
-        StageCount = run.Stages.Count,
-        ErrorSignalCount = run.Steps.Sum(s => s.Signals.Count(x => x.Kind is SignalKind.ErrorExit or SignalKind.ErrorText or SignalKind.TestsFailed)),
-        TotalTokens = run.Metrics.PromptTokens + run.Metrics.CompletionTokens,
-        CostUsd = run.Metrics.CostUsd,
-        DurationSeconds = run.Metrics.DurationSeconds,
-        WarningCount = run.Warnings.Count,
-        HasDiagnosis = _diagnoses.Any(d => d.RunId == run.Id),
-        OnsetStep = _diagnoses.Where(d => d.RunId == run.Id).OrderByDescending(d => d.CreatedAtUtc).FirstOrDefault()?.OnsetStep,
-        SourcePath = run.Source.Path,
-        ImportedAtUtc = run.ImportedAtUtc,
-    };
+        var summary = StorageDocuments.Summarize(run);
+        var newest = _diagnoses.Where(d => d.RunId == run.Id).OrderByDescending(d => d.CreatedAtUtc).FirstOrDefault();
+        summary.HasDiagnosis = newest is not null;
+        summary.OnsetStep = newest?.OnsetStep;
+        return summary;
+    }
 
     private static Run ShallowCopyWithoutSteps(Run run) => new()
     {
