@@ -1,4 +1,5 @@
 using CodeTracer.Core.Model;
+using CodeTracer.Core.Rendering;
 
 namespace CodeTracer.Core.Tree;
 

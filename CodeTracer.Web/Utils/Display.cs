@@ -1,10 +1,10 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
+using CodeTracer.Core.Rendering;
 
 namespace CodeTracer.Web.Utils;
 
 /// <summary>Short, culture-independent renderings of run figures for lists.</summary>
-public static partial class Display
+public static class Display
 {
     private static readonly CultureInfo s_invariant = CultureInfo.InvariantCulture;
 
@@ -15,16 +15,12 @@ public static partial class Display
     public static string Plain(string? text)
     {
         if (string.IsNullOrEmpty(text)) return "";
-        var withoutAnsi = AnsiSequence().Replace(text, "");
+        var withoutAnsi = Ansi.Strip(text);
         return string.Create(withoutAnsi.Length, withoutAnsi, static (span, source) =>
         {
             for (var i = 0; i < source.Length; i++) span[i] = char.IsControl(source[i]) ? ' ' : source[i];
         });
     }
-
-    // CSI (ESC [ ... final), OSC (ESC ] ... BEL or ESC \), and two-character escapes.
-    [GeneratedRegex(@"\x1B(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1B]*(?:\x07|\x1B\\)?|[@-Z\\-_])", RegexOptions.CultureInvariant)]
-    private static partial Regex AnsiSequence();
 
     /// <summary>1234 → "1.2k", 3400000 → "3.4M", null → "–".</summary>
     public static string Tokens(long? tokens) => tokens switch
