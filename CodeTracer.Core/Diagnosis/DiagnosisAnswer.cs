@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CodeTracer.Core.Model;
@@ -8,25 +7,33 @@ namespace CodeTracer.Core.Diagnosis;
 /// <summary>
 /// The JSON an LLM must answer with (sent as the <c>response_format</c> json_schema). Property names follow
 /// CodeTracer's <c>detailed</c> profile; parsing is case-insensitive because providers differ in how they echo them.
+/// The schema carries no descriptions: the system prompt defines the fields, because some OpenAI-compatible servers
+/// use the schema only to constrain decoding and never show it to the model, and the words would be paid twice.
 /// </summary>
 public sealed class DiagnosisAnswer
 {
-    [JsonPropertyName("onset_step"), Description("Id of the earliest failure-critical step; null when the run did not fail.")]
+    /// <summary>Id of the earliest failure-critical step; null when the run did not fail.</summary>
+    [JsonPropertyName("onset_step")]
     public int? OnsetStep { get; set; }
 
-    [JsonPropertyName("recovered"), Description("True when the run hit an error but recovered from it and succeeded.")]
+    /// <summary>True when the run hit an error but recovered from it and succeeded.</summary>
+    [JsonPropertyName("recovered")]
     public bool Recovered { get; set; }
 
-    [JsonPropertyName("error_kind"), Description("One of: environment, dependency, localization, hypothesis, verification, looping; null when there is no failure.")]
+    /// <summary>One of: environment, dependency, localization, hypothesis, verification, looping; null when there is no failure.</summary>
+    [JsonPropertyName("error_kind")]
     public string? ErrorKind { get; set; }
 
-    [JsonPropertyName("error_chain"), Description("Ordered from the onset to the terminal failure.")]
+    /// <summary>Ordered from the onset to the terminal failure.</summary>
+    [JsonPropertyName("error_chain")]
     public List<AnswerChainLink> ErrorChain { get; set; } = [];
 
-    [JsonPropertyName("stage_labels"), Description("Per stage: the incorrect and unuseful step ids, with reasoning. Only stages with labels.")]
+    /// <summary>Per stage: the incorrect and unuseful step ids, with reasoning. Only stages with labels.</summary>
+    [JsonPropertyName("stage_labels")]
     public List<AnswerStageLabel> StageLabels { get; set; } = [];
 
-    [JsonPropertyName("root_cause_chain"), Description("From the terminal failure back to the first error, one sentence each.")]
+    /// <summary>From the terminal failure back to the first error, one sentence each.</summary>
+    [JsonPropertyName("root_cause_chain")]
     public List<string> RootCauseChain { get; set; } = [];
 
     [JsonPropertyName("critical_decision_points")]
@@ -44,10 +51,12 @@ public sealed class AnswerChainLink
     [JsonPropertyName("step")]
     public int Step { get; set; }
 
-    [JsonPropertyName("role"), Description("onset, propagation, terminal or recovery")]
+    /// <summary>onset, propagation, terminal or recovery</summary>
+    [JsonPropertyName("role")]
     public string? Role { get; set; }
 
-    [JsonPropertyName("why"), Description("One line citing the evidence (signal, output line).")]
+    /// <summary>One line citing the evidence (signal, output line).</summary>
+    [JsonPropertyName("why")]
     public string? Why { get; set; }
 }
 

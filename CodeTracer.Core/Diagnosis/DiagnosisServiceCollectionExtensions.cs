@@ -19,6 +19,7 @@ public static class DiagnosisServiceCollectionExtensions
         services.TryAddSingleton<LlmDiagnosisService>();
         services.TryAddSingleton<DiagnosisTokenCounter>();
         services.TryAddSingleton<DiagnosisTokenEstimator>();
+        services.TryAddSingleton<DiagnosisRequestPreview>();
         return services;
     }
 }

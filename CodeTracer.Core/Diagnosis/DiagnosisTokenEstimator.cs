@@ -7,26 +7,41 @@ using Microsoft.Extensions.Options;
 
 namespace CodeTracer.Core.Diagnosis;
 
-/// <summary>Prompt tokens of tree-indexed and direct diagnosis for one run, counted offline with o200k.</summary>
+/// <summary>Tokens of tree-indexed and direct diagnosis for one run, counted offline with o200k.</summary>
+/// <param name="Steps">Steps in the run.</param>
+/// <param name="FirstRequestTokens">Prompt tokens of tree-indexed diagnosis's first request (before any function call).</param>
+/// <param name="TreeIndexedPromptTokens">Prompt tokens tree-indexed diagnosis sends over the scripted conversation.</param>
+/// <param name="DirectPromptTokens">Prompt tokens of direct prompting's single request.</param>
+/// <param name="TreeIndexedCompletionTokens">Completion tokens of the scripted conversation (function calls and answer).</param>
+/// <param name="DirectCompletionTokens">Completion tokens of direct prompting (the same answer).</param>
+/// <param name="OpenedSteps">Steps the scripted conversation opens.</param>
 public sealed record DiagnosisTokenEstimate(
     int Steps,
     int FirstRequestTokens,
-    int TreeIndexedTotalTokens,
-    int DirectTotalTokens,
+    int TreeIndexedPromptTokens,
+    int DirectPromptTokens,
+    int TreeIndexedCompletionTokens,
+    int DirectCompletionTokens,
     IReadOnlyList<int> OpenedSteps)
 {
-    /// <summary>Tokens of the first tree-indexed request and of the opens, by part (system, tools, facts, index, heuristic, opens, answer).</summary>
+    /// <summary>Tokens of the first tree-indexed request and of the opens, by part (system, tools, schema, facts, index, heuristic, opens, answer).</summary>
     public IReadOnlyDictionary<string, int> Parts { get; init; } = new Dictionary<string, int>();
 
-    /// <summary>Tree-indexed total over direct total.</summary>
-    public double Ratio => DirectTotalTokens == 0 ? 0 : (double)TreeIndexedTotalTokens / DirectTotalTokens;
+    /// <summary>Prompt tokens tree-indexed diagnosis sends over those direct prompting sends: the benchmark's measure.</summary>
+    public double Ratio => DirectPromptTokens == 0 ? 0 : (double)TreeIndexedPromptTokens / DirectPromptTokens;
+
+    /// <summary>The same ratio with completion tokens added on both sides.</summary>
+    public double RatioWithCompletions =>
+        DirectPromptTokens + DirectCompletionTokens == 0 ? 0
+            : (double)(TreeIndexedPromptTokens + TreeIndexedCompletionTokens) / (DirectPromptTokens + DirectCompletionTokens);
 }
 
 /// <summary>
-/// Counts what the two LLM modes would send for a run, built by the same prompt code the service uses: the first
-/// tree-indexed request (system prompt, index, tool definitions), a scripted conversation that opens the heuristic's
-/// most suspicious steps in one round of parallel calls (the second request resends the first) and answers, against
-/// direct prompting's single request with the whole run and the same answer.
+/// Counts what the two LLM modes would send for a run, built by the same request code the service uses
+/// (<see cref="DiagnosisRequest"/>): the first tree-indexed request (system prompt, index, tool definitions, response
+/// schema), then a scripted conversation that opens the heuristic's most suspicious steps in one round of parallel calls
+/// (the second request resends the first with the calls and their results) and answers; against direct prompting's single
+/// request with the whole run and the same answer.
 /// </summary>
 public sealed class DiagnosisTokenEstimator
 {
@@ -43,41 +58,47 @@ public sealed class DiagnosisTokenEstimator
 
     public DiagnosisTokenEstimate Estimate(Run run, int stepsToOpen)
     {
-        var fence = DataFence.For(run);
-        var prompts = new DiagnosisPrompts(_options);
-        var navigator = new RunNavigator(run, _options, fence);
-        var heuristic = _heuristic.Diagnose(run);
+        var request = DiagnosisRequest.Build(run, LlmDiagnosisMode.TreeIndexed, _options, _heuristic);
+        var navigator = request.Navigator;
+        var heuristic = request.Heuristic!;
+        var schema = _counter.Count(DiagnosisRequest.ResponseSchemaJson);
 
         // A small run goes whole (no tools, nothing to open), as the service sends it.
-        var whole = prompts.SendsWholeRun(run);
-        var tools = whole ? 0 : _counter.Count(ToolDefinitions(navigator.AsTools()));
-        var treeBase = _counter.CountMessages([prompts.SystemPrompt(fence, withTools: !whole), prompts.IndexPrompt(run, heuristic, fence)]) + tools;
+        var whole = !request.WithTools;
+        var tools = whole ? 0 : _counter.Count(request.ToolDefinitionsJson());
+        var first = _counter.CountMessages([request.SystemPrompt, request.UserPrompt]) + tools + schema;
         var answer = _counter.Count(AnswerJson(heuristic));
 
         // The scripted conversation the prompt asks for: one round that opens the steps as parallel calls, then the
-        // answer. Each request resends everything before it; completions are counted once.
+        // answer. The second request resends the first with the calls and their results.
         List<int> opened = whole ? [] : Suspicious(heuristic, run).Take(stepsToOpen).ToList();
-        var total = treeBase;
+        var prompt = first;
+        var completion = answer;
+        var opens = 0;
         if (opened.Count > 0)
         {
             var calls = _counter.Count("[" + string.Join(",", opened.Select((id, i) => ToolCallJson(i + 1, id))) + "]") + DiagnosisTokenCounter.PerMessageOverhead;
-            var results = opened.Sum(id => _counter.Count(navigator.OpenStep(id)) + DiagnosisTokenCounter.PerMessageOverhead);
-            total += calls + treeBase + calls + results;
+            opens = opened.Sum(id => _counter.Count(navigator.OpenStep(id)));
+            prompt += first + calls + opens + opened.Count * DiagnosisTokenCounter.PerMessageOverhead;
+            completion += calls;
         }
-        total += answer;
 
-        var direct = _counter.CountMessages([prompts.SystemPrompt(fence, withTools: false), prompts.DirectPrompt(run, fence)]) + answer;
+        var direct = DiagnosisRequest.Build(run, LlmDiagnosisMode.Direct, _options, _heuristic);
+        var directPrompt = _counter.CountMessages([direct.SystemPrompt, direct.UserPrompt]) + schema;
+        var index = whole ? 0 : _counter.Count(request.Prompts.Index(run));
+        var candidates = _counter.Count(DiagnosisPrompts.HeuristicCandidates(heuristic));
         var parts = new Dictionary<string, int>
         {
-            ["system"] = _counter.Count(prompts.SystemPrompt(fence, withTools: !whole)),
+            ["system"] = _counter.Count(request.SystemPrompt),
             ["tools"] = tools,
-            ["index"] = whole ? 0 : _counter.Count(prompts.Index(run)),
-            ["heuristic"] = heuristic is null ? 0 : _counter.Count(DiagnosisPrompts.HeuristicCandidates(heuristic)),
-            ["opens"] = opened.Sum(id => _counter.Count(navigator.OpenStep(id))),
+            ["schema"] = schema,
+            [whole ? "facts+run" : "facts"] = _counter.Count(request.UserPrompt) - index - candidates,
+            ["index"] = index,
+            ["heuristic"] = candidates,
+            ["opens"] = opens,
             ["answer"] = answer,
         };
-        parts[whole ? "facts+run" : "facts"] = _counter.Count(prompts.IndexPrompt(run, heuristic, fence)) - parts["index"] - parts["heuristic"];
-        return new DiagnosisTokenEstimate(run.StepCount, treeBase, total, direct, opened) { Parts = parts };
+        return new DiagnosisTokenEstimate(run.StepCount, first, prompt, directPrompt, completion, answer, opened) { Parts = parts };
     }
 
     /// <summary>The steps a diagnosis would open first: the error chain, then the other incorrect steps, then unuseful ones.</summary>
@@ -93,25 +114,6 @@ public sealed class DiagnosisTokenEstimator
         {
             if (seen.Add(id)) yield return id;
         }
-    }
-
-    private static string ToolDefinitions(IEnumerable<AITool> tools)
-    {
-        var array = new JsonArray();
-        foreach (var tool in tools.OfType<AIFunction>())
-        {
-            array.Add(new JsonObject
-            {
-                ["type"] = "function",
-                ["function"] = new JsonObject
-                {
-                    ["name"] = tool.Name,
-                    ["description"] = tool.Description,
-                    ["parameters"] = JsonNode.Parse(tool.JsonSchema.GetRawText()),
-                },
-            });
-        }
-        return array.ToJsonString();
     }
 
     private static string ToolCallJson(int index, int stepId) =>

@@ -62,29 +62,18 @@ public sealed partial class LlmDiagnosisService
         }
 
         var model = options.Model!;
-        var fence = DataFence.For(run);
-        var prompts = new DiagnosisPrompts(options);
-        var navigator = new RunNavigator(run, options, fence);
         var meter = new UsageMeter(options, model, progress, mode == LlmDiagnosisMode.TreeIndexed ? options.MaxFunctionCalls : 0);
         var treeIndexed = mode == LlmDiagnosisMode.TreeIndexed;
-        // A small run is sent whole even in tree-indexed mode (see DiagnosisPrompts.SendsWholeRun): no tools to offer.
-        var withTools = treeIndexed && !prompts.SendsWholeRun(run);
-        var heuristic = treeIndexed ? _heuristic.Diagnose(run) : null;
-
-        List<ChatMessage> messages =
-        [
-            new(ChatRole.System, prompts.SystemPrompt(fence, withTools)),
-            new(ChatRole.User, treeIndexed ? prompts.IndexPrompt(run, heuristic, fence) : prompts.DirectPrompt(run, fence)),
-        ];
+        var request = DiagnosisRequest.Build(run, mode, options, _heuristic);
+        var messages = request.Messages();
         var chatOptions = new ChatOptions
         {
             ModelId = model,
-            ResponseFormat = ChatResponseFormat.ForJsonSchema<DiagnosisAnswer>(DiagnosisAnswerParser.JsonOptions, "diagnosis",
-                "Where the run first went wrong: onset step, error chain, stage labels, decision points, strategy, summary."),
+            ResponseFormat = DiagnosisRequest.ResponseFormat,
         };
-        if (withTools)
+        if (request.WithTools)
         {
-            chatOptions.Tools = navigator.AsTools();
+            chatOptions.Tools = request.Tools;
             chatOptions.ToolMode = ChatToolMode.Auto;
         }
 

@@ -31,7 +31,7 @@ public sealed class RunNavigator
     /// <summary>Steps the model opened, in order (a step opened twice counts once).</summary>
     public List<int> OpenedSteps { get; } = [];
 
-    [KernelFunction("open_step"), Description("Open one step of the run: its thought, its tool calls with commands, exit codes and output (long text keeps its head and tail).")]
+    [KernelFunction("open_step"), Description("One step in full: thought, calls, exit codes, output (long text: head and tail).")]
     public string OpenStep([Description("Step id.")] int stepId)
     {
         if (!_steps.TryGetValue(stepId, out var step)) return NoSuchStep(stepId);
@@ -39,7 +39,7 @@ public sealed class RunNavigator
         return _fence.Wrap($"step {stepId}", RenderStep(_run, step, _options.StepTextBudgetChars, full: false));
     }
 
-    [KernelFunction("open_stage"), Description("Open one stage: every step in it with its command, signals and the first and last line of its output.")]
+    [KernelFunction("open_stage"), Description("A stage's steps: command, signals, first and last output line.")]
     public string OpenStage([Description("Stage id (S2 is 2).")] int stageId)
     {
         var stages = DiagnosisPrompts.StagesOf(_run);
@@ -69,7 +69,7 @@ public sealed class RunNavigator
         return _fence.Wrap($"stage {stageId}", builder.ToString());
     }
 
-    [KernelFunction("search_run"), Description("Find where a text occurs in the run (thoughts, commands, outputs; case-insensitive). Returns step ids with a snippet each.")]
+    [KernelFunction("search_run"), Description("Steps whose thought, command or output contains the text (case-insensitive), with snippets.")]
     public string SearchRun([Description("Text to find.")] string text)
     {
         var query = (text ?? "").Trim();

@@ -10,7 +10,9 @@ namespace CodeTracer.Web.Cli;
 /// <summary>
 /// <c>bench diagnosis-tokens [PATH...]</c>: for every failed run, the prompt tokens tree-indexed diagnosis sends before
 /// its first function call and in a scripted conversation that opens the most suspicious steps, against direct prompting
-/// of the same run. Counted offline with the o200k tokenizer, through the same prompt code the LLM path uses.
+/// of the same run. Counted offline with the o200k tokenizer, through the same request code the LLM path uses (tool
+/// definitions and the response schema included). The target is judged on prompt tokens, which is what a diagnosis
+/// sends; the ratio with completion tokens added on both sides is printed beside it.
 /// </summary>
 internal static class BenchDiagnosisTokensVerb
 {
@@ -43,14 +45,17 @@ internal static class BenchDiagnosisTokensVerb
 
             var rows = new List<(Run Run, DiagnosisTokenEstimate Estimate)>();
             var clock = Stopwatch.StartNew();
-            Console.WriteLine($"{"format",-30} {"run",-16} {"steps",5} {"first",8} {"tree",8} {"direct",8} {"ratio",6}  opened");
+            Console.WriteLine("prompt tokens sent: first = tree-indexed request 1, tree = the whole scripted tree-indexed diagnosis, direct = direct prompting;");
+            Console.WriteLine("ratio = tree / direct; +compl = the same with completion tokens (calls, answer) added on both sides");
+            Console.WriteLine();
+            Console.WriteLine($"{"format",-30} {"run",-16} {"steps",5} {"first",8} {"tree",8} {"direct",8} {"ratio",6} {"+compl",6}  opened");
             foreach (var run in batch.Runs.Where(r => r.Outcome.Status == OutcomeStatus.Unresolved && r.Steps.Count > 0))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var estimate = estimator.Estimate(run, stepsToOpen);
                 rows.Add((run, estimate));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{run.Format,-30} {run.Id,-16} {estimate.Steps,5} {estimate.FirstRequestTokens,8} {estimate.TreeIndexedTotalTokens,8} {estimate.DirectTotalTokens,8} {estimate.Ratio,6:0.00}  {string.Join(",", estimate.OpenedSteps)}"));
+                    $"{run.Format,-30} {run.Id,-16} {estimate.Steps,5} {estimate.FirstRequestTokens,8} {estimate.TreeIndexedPromptTokens,8} {estimate.DirectPromptTokens,8} {estimate.Ratio,6:0.00} {estimate.RatioWithCompletions,6:0.00}  {string.Join(",", estimate.OpenedSteps)}"));
                 if (parseResult.GetValue(parts))
                 {
                     Console.WriteLine("    " + string.Join("  ", estimate.Parts.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value}"))));
@@ -63,12 +68,12 @@ internal static class BenchDiagnosisTokensVerb
             }
 
             Console.WriteLine();
-            Console.WriteLine($"{"medians by format",-30} {"runs",5} {"first",8} {"tree",8} {"direct",8} {"ratio",6}");
+            Console.WriteLine($"{"medians by format",-30} {"runs",5} {"first",8} {"tree",8} {"direct",8} {"ratio",6} {"+compl",6}");
             foreach (var group in rows.GroupBy(r => r.Run.Format).OrderBy(g => g.Key, StringComparer.Ordinal).Append(rows.GroupBy(_ => "all").Single()))
             {
                 var list = group.Select(r => r.Estimate).ToList();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{group.Key,-30} {list.Count,5} {Median(list.Select(e => (double)e.FirstRequestTokens)),8:0} {Median(list.Select(e => (double)e.TreeIndexedTotalTokens)),8:0} {Median(list.Select(e => (double)e.DirectTotalTokens)),8:0} {Median(list.Select(e => e.Ratio)),6:0.00}"));
+                    $"{group.Key,-30} {list.Count,5} {Median(list.Select(e => (double)e.FirstRequestTokens)),8:0} {Median(list.Select(e => (double)e.TreeIndexedPromptTokens)),8:0} {Median(list.Select(e => (double)e.DirectPromptTokens)),8:0} {Median(list.Select(e => e.Ratio)),6:0.00} {Median(list.Select(e => e.RatioWithCompletions)),6:0.00}"));
             }
 
             var longRuns = rows.Where(r => r.Estimate.Steps > LongRunSteps).ToList();
@@ -81,7 +86,7 @@ internal static class BenchDiagnosisTokensVerb
             {
                 var met = longRuns.Count(r => r.Estimate.Ratio <= TargetRatio);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"runs over {LongRunSteps} steps: {longRuns.Count}; tree-indexed at most {TargetRatio:P0} of direct on {met}; median ratio {Median(longRuns.Select(r => r.Estimate.Ratio)):0.00}; worst {longRuns.Max(r => r.Estimate.Ratio):0.00}"));
+                    $"runs over {LongRunSteps} steps: {longRuns.Count}; tree-indexed at most {TargetRatio:P0} of direct on {met}; median ratio {Median(longRuns.Select(r => r.Estimate.Ratio)):0.00}; worst {longRuns.Max(r => r.Estimate.Ratio):0.00} (with completions: median {Median(longRuns.Select(r => r.Estimate.RatioWithCompletions)):0.00}, worst {longRuns.Max(r => r.Estimate.RatioWithCompletions):0.00})"));
             }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"counted {rows.Count} run(s) in {clock.Elapsed.TotalSeconds:0.0} s (opening {stepsToOpen} step(s) each)"));
             return 0;

@@ -23,9 +23,13 @@ internal static class DiagnosisVerbs
         var llm = new Option<bool>("--llm") { Description = "Ask the configured LLM (tree-indexed: an index first, then the steps it opens)" };
         var direct = new Option<bool>("--direct") { Description = "Ask the configured LLM with the whole run in one prompt (the baseline)" };
         var json = new Option<bool>("--json") { Description = "Print the diagnoses as JSON" };
+        var showPrompt = new Option<bool>("--show-prompt")
+        {
+            Description = "Print the first request --llm (or --direct) would send, with its o200k token count, and send nothing",
+        };
         var command = new Command("diagnose", "Find where each run first went wrong (heuristic by default; --llm or --direct asks an LLM). Stored runs keep the diagnosis.")
         {
-            targets, llm, direct, json,
+            targets, llm, direct, json, showPrompt,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -34,6 +38,10 @@ internal static class DiagnosisVerbs
             if (!ValidateOptions(services)) return 2;
             var useLlm = parseResult.GetValue(llm) || parseResult.GetValue(direct);
             var mode = parseResult.GetValue(direct) ? LlmDiagnosisMode.Direct : LlmDiagnosisMode.TreeIndexed;
+            if (parseResult.GetValue(showPrompt))
+            {
+                return await ShowPromptsAsync(services, parseResult.GetValue(targets)!, mode, cancellationToken).ConfigureAwait(false);
+            }
             var llmService = services.GetRequiredService<LlmDiagnosisService>();
             if (useLlm && !llmService.IsConfigured)
             {
@@ -97,6 +105,32 @@ internal static class DiagnosisVerbs
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// Prints, per run, the messages the first LLM request would carry (system prompt, then the user message) and their
+    /// token count, so what would leave the machine can be read before anything is sent. Needs no endpoint.
+    /// </summary>
+    private static async Task<int> ShowPromptsAsync(ServiceProvider services, string[] targets, LlmDiagnosisMode mode, CancellationToken cancellationToken)
+    {
+        var (runs, failed) = await ResolveRunsAsync(services, targets, cancellationToken).ConfigureAwait(false);
+        var builder = services.GetRequiredService<DiagnosisRequestPreview>();
+        foreach (var run in runs)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var preview = builder.FirstRequest(run, mode);
+            var output = new StringBuilder();
+            output.AppendLine(CultureInfo.InvariantCulture,
+                $"### {run.Id}: first {(mode == LlmDiagnosisMode.Direct ? "direct" : "tree-indexed")} request, {preview.Tokens:N0} tokens (o200k: messages {preview.MessageTokens:N0}, tool definitions {preview.ToolTokens:N0}, response schema {preview.SchemaTokens:N0})");
+            foreach (var (role, text) in preview.Messages)
+            {
+                output.AppendLine(CultureInfo.InvariantCulture, $"--- {role}");
+                output.AppendLine(text.TrimEnd());
+            }
+            if (preview.ToolNames.Count > 0) output.AppendLine("--- tools: " + string.Join(", ", preview.ToolNames));
+            await Console.Out.WriteAsync(output.ToString()).ConfigureAwait(false);
+        }
+        return failed ? 1 : 0;
     }
 
     /// <summary>A diagnosis for people: the onset, the chain with its reasons, the labels, the summary.</summary>

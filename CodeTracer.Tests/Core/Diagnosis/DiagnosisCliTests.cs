@@ -63,6 +63,28 @@ public sealed class DiagnosisCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Diagnose_ShowPrompt_PrintsTheFirstRequestWithItsTokensAndNeedsNoEndpoint()
+    {
+        var path = WriteFailedRun();
+
+        var (exit, stdout, stderr) = await RunAsync("diagnose", path, "--show-prompt");
+        var (directExit, direct, _) = await RunAsync("diagnose", path, "--direct", "--show-prompt");
+
+        Assert.True(exit == 0, stderr);
+        Assert.Matches(@"### [0-9a-f]{16}: first tree-indexed request, [\d,]+ tokens \(o200k: messages [\d,]+, tool definitions 0, response schema [\d,]+\)", stdout);
+        Assert.Contains("--- system", stdout, StringComparison.Ordinal);
+        Assert.Contains("Security:", stdout, StringComparison.Ordinal);
+        Assert.Contains("--- user", stdout, StringComparison.Ordinal);
+        // Five steps are sent whole, with the heuristic's candidates.
+        Assert.Contains("THE WHOLE RUN (small", stdout, StringComparison.Ordinal);
+        Assert.Contains("HEURISTIC CANDIDATES:", stdout, StringComparison.Ordinal);
+        Assert.Contains("return a * b", stdout, StringComparison.Ordinal);
+        Assert.Equal(0, directExit);
+        Assert.Contains("first direct request", direct, StringComparison.Ordinal);
+        Assert.DoesNotContain("HEURISTIC CANDIDATES", direct, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Diagnose_PathWithJson_PrintsTheDocumentedShapeWithAnOnsetInsideTheRun()
     {
         var path = WriteFailedRun();

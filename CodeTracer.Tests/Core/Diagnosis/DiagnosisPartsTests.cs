@@ -187,12 +187,12 @@ public sealed class DiagnosisPartsTests
         [
             "S1 [1-4] explore: Explore the parser",
             "1-3 | 3 quiet steps (read ×2, search) | cat README.md; grep -rn 'def parse' src/; cat src/parser.py",
-            "4 | search | grep -rn 'def parse' src/ | repeat same command as step 2",
+            "4 | search | grep -rn 'def parse' src/ | repeat of 2",
             "S2 [5-8] edit: Edit src/lexer.py",
             "5 | edit/change | str_replace_editor str_replace src/lexer.py",
             "6 | read | cat src/lexer.py",
             "7 | read | cat docs/index.md",
-            "8 | read | cat README.md | repeat same command as step 1",
+            "8 | read | cat README.md | repeat of 1",
             "S3 [9-10] verify: Run tests: 3 failed",
             "9 | test | python -m pytest tests/ | fail 3 failed, 10 passed",
             "10 | submit | submit",
@@ -236,7 +236,103 @@ public sealed class DiagnosisPartsTests
         var estimate = estimator.Estimate(run, 3);
 
         Assert.Equal([81, 82, 80], estimate.OpenedSteps);
-        Assert.True(estimate.FirstRequestTokens < estimate.TreeIndexedTotalTokens);
-        Assert.True(estimate.Ratio < 0.40, $"ratio {estimate.Ratio:0.00}: tree {estimate.TreeIndexedTotalTokens}, direct {estimate.DirectTotalTokens}");
+        Assert.True(estimate.FirstRequestTokens < estimate.TreeIndexedPromptTokens);
+        Assert.True(estimate.Ratio < 0.40, $"ratio {estimate.Ratio:0.00}: tree {estimate.TreeIndexedPromptTokens}, direct {estimate.DirectPromptTokens}");
+    }
+
+    [Theory]
+    [InlineData(SignalKind.ErrorExit, "exit code 127: command not found", null, "exit 127: command not found")]
+    [InlineData(SignalKind.ErrorExit, "the tool reported an error: tool error", null, "tool error")]
+    [InlineData(SignalKind.ErrorExit, "the tool reported an error: permission denied", null, "tool error permission denied")]
+    [InlineData(SignalKind.RepeatedAction, "same action as step 39 (3rd time), nothing changed in between", 39, "repeat of 39")]
+    [InlineData(SignalKind.HugeObservation, "observation of 101,008 characters", null, "huge output")]
+    [InlineData(SignalKind.TestsFailed, "3 failed, 10 passed", null, "fail 3 failed, 10 passed")]
+    public void IndexSignal_CommonSignals_TakeAFewWords(SignalKind kind, string message, int? relatedStep, string expected)
+    {
+        Assert.Equal(expected, DiagnosisPrompts.IndexSignal(new Signal { Kind = kind, Message = message, RelatedStep = relatedStep }));
+    }
+
+    [Fact]
+    public void Index_PlanningStepWithoutSignal_IsLeftOutButTheLastStepStays()
+    {
+        var run = new RunBuilder()
+            .Step(StepKind.Think, StepEffect.Explore, "TodoWrite: 3 todos")
+            .Edit("src/parser.py")
+            .Step(StepKind.Think, StepEffect.Explore, "TodoWrite: 3 todos (1 completed)")
+            .TestFail(1, 2, "FAILED tests/test_parser.py::test_last")
+            .Step(StepKind.Think, StepEffect.Explore, "think: the fix is incomplete")
+            .Build();
+
+        var index = new DiagnosisPrompts(new DiagnosisOptions()).Index(run);
+
+        Assert.DoesNotContain("TodoWrite", index, StringComparison.Ordinal);
+        Assert.Contains("2 | edit/change", index, StringComparison.Ordinal);
+        Assert.Contains("5 | think | think: the fix is incomplete", index, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "test_outputs.py::test_proto", "test_outputs.py::test_server" }, "test_outputs.py::")]
+    [InlineData(new[] { "tests/test_a.py::test_x", "tests/test_b.py::test_y" }, "tests/")]
+    [InlineData(new[] { "tests.test_x.TestA.test_one", "tests.test_x.TestA.test_two" }, "tests.test_x.TestA.")]
+    [InlineData(new[] { "alpha", "beta" }, "")]
+    [InlineData(new[] { "only.one::test" }, "")]
+    public void CommonTestPrefix_CutsAtASeparatorSoNoNameLosesPartOfItself(string[] names, string expected)
+    {
+        Assert.Equal(expected, DiagnosisPrompts.CommonTestPrefix(names));
+    }
+
+    [Fact]
+    public void IndexPrompt_EverythingFromTheRunSitsInOneFenceAfterCodeTracersOwnFacts()
+    {
+        var run = Fixtures.PlantedOnset();
+        var options = new DiagnosisOptions { InlineRunMaxChars = 0 };
+        var fence = DataFence.For(run);
+
+        var prompt = new DiagnosisPrompts(options).IndexPrompt(run, new HeuristicLocalizer(Options.Create(options)).Diagnose(run), fence);
+
+        Assert.StartsWith("Diagnose this run: 10 steps, 3 stages, outcome unresolved", prompt, StringComparison.Ordinal);
+        var open = prompt.IndexOf(fence.Open, StringComparison.Ordinal);
+        Assert.Equal(open, prompt.LastIndexOf(fence.Open, StringComparison.Ordinal));
+        var close = prompt.IndexOf(fence.Close, StringComparison.Ordinal);
+        foreach (var section in new[] { "TASK:", "OUTCOME EVIDENCE:", "INDEX:", "HEURISTIC CANDIDATES:" })
+        {
+            Assert.InRange(prompt.IndexOf(section, StringComparison.Ordinal), open, close);
+        }
+        Assert.Equal("", prompt[(close + fence.Close.Length)..].Trim());
+    }
+
+    [Fact]
+    public void ResponseSchema_IsStructureOnly_AndTheSystemPromptDefinesTheFieldsThatNeedIt()
+    {
+        var schema = DiagnosisRequest.ResponseSchemaJson;
+        var system = new DiagnosisPrompts(new DiagnosisOptions()).SystemPrompt(new DataFence("x"), withTools: true);
+
+        Assert.DoesNotContain("description", schema, StringComparison.Ordinal);
+        Assert.DoesNotContain("$schema", schema, StringComparison.Ordinal);
+        foreach (var field in new[] { "onset_step", "recovered", "error_kind", "error_chain", "stage_labels", "root_cause_chain" })
+        {
+            Assert.Contains($"\"{field}\"", schema, StringComparison.Ordinal);
+            Assert.Contains($"- {field}", system, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Preview_FirstRequest_CountsWhatTheEstimatorCountsAsTheFirstRequest()
+    {
+        var run = new RunBuilder("preview");
+        for (var i = 0; i < 60; i++) run.Read($"src/module_{i}.py", string.Concat(Enumerable.Repeat($"def f_{i}(x):\n    return x + {i}\n", 40)));
+        var built = run.Edit("src/module_3.py").TestFail(1, 5, "FAILED tests/test_module_3.py::test_f").Outcome(OutcomeStatus.Unresolved, "resolved: false").Build();
+        var options = Options.Create(new DiagnosisOptions());
+        var heuristic = new HeuristicLocalizer(options);
+        var counter = new DiagnosisTokenCounter();
+
+        var preview = new DiagnosisRequestPreview(options, heuristic, counter).FirstRequest(built, LlmDiagnosisMode.TreeIndexed);
+        var estimate = new DiagnosisTokenEstimator(options, heuristic, counter).Estimate(built, 3);
+
+        Assert.Equal(["system", "user"], preview.Messages.Select(m => m.Role));
+        Assert.Equal(["open_stage", "open_step", "search_run"], preview.ToolNames);
+        Assert.True(preview.ToolTokens > 0 && preview.SchemaTokens > 0);
+        Assert.Equal(estimate.FirstRequestTokens, preview.Tokens);
+        Assert.Equal(estimate.Parts["schema"], preview.SchemaTokens);
     }
 }

@@ -330,7 +330,7 @@ public sealed class LlmDiagnosisTests
 
         var user = Content(Messages(server.Requests[0])[1]);
         Assert.Contains("‹‹‹END-RUN-DATA", user, StringComparison.Ordinal);
-        var indexStart = user.IndexOf(fence.Open + " index>>>", StringComparison.Ordinal);
+        var indexStart = user.IndexOf(fence.Open + " run>>>", StringComparison.Ordinal);
         var indexEnd = user.IndexOf(fence.Close, indexStart, StringComparison.Ordinal);
         Assert.True(indexStart >= 0 && indexEnd > indexStart);
         Assert.Contains("SYSTEM: ignore", user[indexStart..indexEnd], StringComparison.Ordinal);

@@ -1,0 +1,110 @@
+using System.Text.Json.Nodes;
+using CodeTracer.Core.Model;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+
+namespace CodeTracer.Core.Diagnosis;
+
+/// <summary>
+/// The first request of an LLM diagnosis: its two messages and the functions it offers. Built in one place so the
+/// service, the token benchmark and <c>diagnose --show-prompt</c> send, count and show the same thing.
+/// </summary>
+public sealed class DiagnosisRequest
+{
+    private DiagnosisRequest(Run run, LlmDiagnosisMode mode, DiagnosisOptions options, RunDiagnosis? heuristic)
+    {
+        Fence = DataFence.For(run);
+        Prompts = new DiagnosisPrompts(options);
+        Navigator = new RunNavigator(run, options, Fence);
+        Heuristic = heuristic;
+        // A small run is sent whole even in tree-indexed mode (see DiagnosisPrompts.SendsWholeRun): no tools to offer.
+        WithTools = mode == LlmDiagnosisMode.TreeIndexed && !Prompts.SendsWholeRun(run);
+        SystemPrompt = Prompts.SystemPrompt(Fence, WithTools);
+        UserPrompt = mode == LlmDiagnosisMode.TreeIndexed ? Prompts.IndexPrompt(run, heuristic, Fence) : Prompts.DirectPrompt(run, Fence);
+        Tools = WithTools ? Navigator.AsTools() : [];
+    }
+
+    /// <summary>
+    /// The structured-output format every request carries (the <c>response_format</c> json_schema). Providers bill its
+    /// schema as prompt tokens on each request, so the benchmark counts it too.
+    /// </summary>
+    public static ChatResponseFormatJson ResponseFormat { get; } = ChatResponseFormat.ForJsonSchema(
+        AIJsonUtilities.CreateJsonSchema(typeof(DiagnosisAnswer), serializerOptions: DiagnosisAnswerParser.JsonOptions,
+            inferenceOptions: new AIJsonSchemaCreateOptions { IncludeSchemaKeyword = false }),
+        "diagnosis", "Where the run first went wrong.");
+
+    /// <summary>The response format's schema as JSON text, for counting and showing.</summary>
+    public static string ResponseSchemaJson => ResponseFormat.Schema?.GetRawText() ?? "";
+
+    public DataFence Fence { get; }
+    public DiagnosisPrompts Prompts { get; }
+
+    /// <summary>The functions behind <see cref="Tools"/>; they record what the model opened.</summary>
+    public RunNavigator Navigator { get; }
+
+    /// <summary>The heuristic diagnosis whose candidates the tree-indexed prompt carries (null in direct mode).</summary>
+    public RunDiagnosis? Heuristic { get; }
+
+    /// <summary>True when the model may call functions (tree-indexed mode on a run too big to send whole).</summary>
+    public bool WithTools { get; }
+
+    public string SystemPrompt { get; }
+    public string UserPrompt { get; }
+    public IList<AITool> Tools { get; }
+
+    public List<ChatMessage> Messages() => [new(ChatRole.System, SystemPrompt), new(ChatRole.User, UserPrompt)];
+
+    /// <summary>Builds the first request; tree-indexed mode runs the heuristic for its candidates.</summary>
+    public static DiagnosisRequest Build(Run run, LlmDiagnosisMode mode, DiagnosisOptions options, HeuristicLocalizer heuristic)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(heuristic);
+        return new DiagnosisRequest(run, mode, options, mode == LlmDiagnosisMode.TreeIndexed ? heuristic.Diagnose(run) : null);
+    }
+
+    /// <summary>The tool definitions as the OpenAI chat API carries them (<c>tools</c>), for counting and showing.</summary>
+    public string ToolDefinitionsJson()
+    {
+        var array = new JsonArray();
+        foreach (var tool in Tools.OfType<AIFunction>())
+        {
+            array.Add(new JsonObject
+            {
+                ["type"] = "function",
+                ["function"] = new JsonObject
+                {
+                    ["name"] = tool.Name,
+                    ["description"] = tool.Description,
+                    ["parameters"] = JsonNode.Parse(tool.JsonSchema.GetRawText()),
+                },
+            });
+        }
+        return array.ToJsonString();
+    }
+}
+
+/// <summary>What <c>diagnose --show-prompt</c> prints for one run: the first request and its token counts.</summary>
+public sealed record DiagnosisRequestPreviewResult(
+    IReadOnlyList<(string Role, string Text)> Messages,
+    IReadOnlyList<string> ToolNames,
+    int MessageTokens,
+    int ToolTokens,
+    int SchemaTokens)
+{
+    public int Tokens => MessageTokens + ToolTokens + SchemaTokens;
+}
+
+/// <summary>Shows the first request a diagnosis would send, counted with o200k, without any endpoint.</summary>
+public sealed class DiagnosisRequestPreview(IOptions<DiagnosisOptions> options, HeuristicLocalizer heuristic, DiagnosisTokenCounter counter)
+{
+    public DiagnosisRequestPreviewResult FirstRequest(Run run, LlmDiagnosisMode mode)
+    {
+        var request = DiagnosisRequest.Build(run, mode, options.Value, heuristic);
+        return new DiagnosisRequestPreviewResult(
+            [("system", request.SystemPrompt), ("user", request.UserPrompt)],
+            [.. request.Tools.Select(t => t.Name)],
+            counter.CountMessages([request.SystemPrompt, request.UserPrompt]),
+            request.WithTools ? counter.Count(request.ToolDefinitionsJson()) : 0,
+            counter.Count(DiagnosisRequest.ResponseSchemaJson));
+    }
+}
