@@ -55,8 +55,9 @@ public sealed class DiagnosisOptions
     public int IndexQuietGroupMin { get; set; } = 3;
 
     /// <summary>
-    /// Tree-indexed diagnosis sends a run whole (no index, no tools) when its full text is at most this many characters
-    /// (about 6k tokens): below that the index, tool definitions and a second round cost more than the run. 0 always indexes.
+    /// Tree-indexed diagnosis may send a run whole (no index, no tools) when its full text is at most this many characters
+    /// (about 6k tokens), and does when that is cheaper than the index with its tool definitions, a second round that
+    /// resends it and the steps the model is expected to open. 0 always indexes.
     /// </summary>
     public int InlineRunMaxChars { get; set; } = 24_000;
 

@@ -52,22 +52,21 @@ public sealed class DiagnosisPrompts
         return builder.ToString();
     }
 
-    /// <summary>The first user message of tree-indexed diagnosis: task, outcome evidence, the compact index and the heuristic's candidates.</summary>
-    /// <remarks>
-    /// A small run (see <see cref="SendsWholeRun"/>) comes whole instead of indexed, with the candidates still attached:
-    /// below that size the index, the tool definitions and a second round cost more than the run itself.
-    /// </remarks>
-    public string IndexPrompt(Run run, RunDiagnosis? heuristic, DataFence fence)
+    /// <summary>
+    /// The first user message of tree-indexed diagnosis: task, outcome evidence, the compact index and the heuristic's
+    /// candidates; with <paramref name="wholeRun"/>, the whole run in place of the index (see
+    /// <see cref="DiagnosisRequest"/> for when that is cheaper).
+    /// </summary>
+    public string IndexPrompt(Run run, RunDiagnosis? heuristic, DataFence fence, bool wholeRun = false)
     {
         // One fence around everything from the run: each fence costs two marker lines, resent every round. The facts
         // line before it is CodeTracer's own and stays outside.
         var data = new StringBuilder();
         AppendTaskAndOutcome(data, run);
-        var whole = RunText(run);
-        if (IsSmall(whole))
+        if (wholeRun)
         {
             data.AppendLine("THE WHOLE RUN (small, so sent whole instead of indexed):");
-            data.AppendLine(whole.TrimEnd());
+            data.AppendLine(RunText(run, squeeze: true).TrimEnd());
         }
         else
         {
@@ -88,20 +87,12 @@ public sealed class DiagnosisPrompts
         var data = new StringBuilder();
         AppendTaskAndOutcome(data, run);
         data.AppendLine("THE WHOLE RUN, step by step:");
-        data.AppendLine(RunText(run).TrimEnd());
+        data.AppendLine(RunText(run, squeeze: false).TrimEnd());
         return FactsLine(run) + "\n" + fence.Wrap("run", data.ToString()) + "\n";
     }
 
-    /// <summary>
-    /// True when tree-indexed diagnosis sends this run whole (its text is at most
-    /// <see cref="DiagnosisOptions.InlineRunMaxChars"/>), so it needs no tools and no further round.
-    /// </summary>
-    public bool SendsWholeRun(Run run) => IsSmall(RunText(run));
-
-    private bool IsSmall(string runText) => _options.InlineRunMaxChars > 0 && runText.Length <= _options.InlineRunMaxChars;
-
     /// <summary>Every step in full, stage by stage, each observation capped (head and tail).</summary>
-    private string RunText(Run run)
+    public string RunText(Run run, bool squeeze)
     {
         var steps = new StringBuilder();
         foreach (var stage in StagesOf(run))
@@ -109,7 +100,7 @@ public sealed class DiagnosisPrompts
             steps.AppendLine(CultureInfo.InvariantCulture, $"=== STAGE {stage.Id} [{stage.FirstStep}-{stage.LastStep}] {InspectJson.StageKindName(stage.Kind)}: {DiagnosisText.OneLine(stage.Title, 120)}");
             foreach (var step in run.Steps.Where(s => stage.Contains(s.Id)))
             {
-                steps.AppendLine(RunNavigator.RenderStep(run, step, _options.DirectObservationBudgetChars, full: true));
+                steps.AppendLine(RunNavigator.RenderStep(run, step, _options.DirectObservationBudgetChars, full: true, squeeze));
             }
         }
         return DiagnosisText.HeadTail(steps.ToString(), _options.DirectRunBudgetChars);

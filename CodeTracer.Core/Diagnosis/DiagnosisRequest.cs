@@ -17,12 +17,39 @@ public sealed class DiagnosisRequest
         Prompts = new DiagnosisPrompts(options);
         Navigator = new RunNavigator(run, options, Fence);
         Heuristic = heuristic;
-        // A small run is sent whole even in tree-indexed mode (see DiagnosisPrompts.SendsWholeRun): no tools to offer.
-        WithTools = mode == LlmDiagnosisMode.TreeIndexed && !Prompts.SendsWholeRun(run);
-        SystemPrompt = Prompts.SystemPrompt(Fence, WithTools);
-        UserPrompt = mode == LlmDiagnosisMode.TreeIndexed ? Prompts.IndexPrompt(run, heuristic, Fence) : Prompts.DirectPrompt(run, Fence);
-        Tools = WithTools ? Navigator.AsTools() : [];
+        if (mode == LlmDiagnosisMode.Direct)
+        {
+            SystemPrompt = Prompts.SystemPrompt(Fence, withTools: false);
+            UserPrompt = Prompts.DirectPrompt(run, Fence);
+            Tools = [];
+            return;
+        }
+
+        // Tree-indexed: the index, unless the run is small enough that sending it whole costs less than what the index
+        // brings with it (tool definitions, a second round that resends everything, the steps the model opens).
+        WithTools = true;
+        Tools = Navigator.AsTools();
+        SystemPrompt = Prompts.SystemPrompt(Fence, withTools: true);
+        UserPrompt = Prompts.IndexPrompt(run, heuristic, Fence);
+        if (options.InlineRunMaxChars > 0 && Prompts.RunText(run, squeeze: true).Length <= options.InlineRunMaxChars)
+        {
+            var wholeSystem = Prompts.SystemPrompt(Fence, withTools: false);
+            var wholeUser = Prompts.IndexPrompt(run, heuristic, Fence, wholeRun: true);
+            var opens = heuristic is null ? 0 : DiagnosisTokenEstimator.Suspicious(heuristic, run).Take(ExpectedOpens)
+                .Sum(id => run.Steps.FirstOrDefault(s => s.Id == id) is { } step ? RunNavigator.RenderStep(run, step, options.StepTextBudgetChars, full: false).Length : 0);
+            var indexed = 2 * (SystemPrompt.Length + ToolDefinitionsJson().Length + UserPrompt.Length) + opens;
+            if (wholeSystem.Length + wholeUser.Length <= indexed)
+            {
+                WithTools = false;
+                Tools = [];
+                SystemPrompt = wholeSystem;
+                UserPrompt = wholeUser;
+            }
+        }
     }
+
+    /// <summary>Steps a tree-indexed diagnosis is expected to open in its one round of calls (what the prompt asks for).</summary>
+    public const int ExpectedOpens = 3;
 
     /// <summary>
     /// The structured-output format every request carries (the <c>response_format</c> json_schema). Providers bill its

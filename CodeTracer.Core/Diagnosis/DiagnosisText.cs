@@ -54,6 +54,50 @@ internal static partial class DiagnosisText
             text.AsSpan(tailStart));
     }
 
+    /// <summary>Shortest run of one repeated symbol that <see cref="Squeeze"/> collapses.</summary>
+    public const int SqueezeRunChars = 32;
+
+    /// <summary>
+    /// Makes text cheaper to send without losing what it says: trailing spaces go, blank lines fold into one, and a run
+    /// of one repeated symbol or space (rules of dashes, padding, a degenerate model's filler) of
+    /// <see cref="SqueezeRunChars"/> or more keeps 8 of its characters and says how long it was. Letters and digits are
+    /// never touched.
+    /// </summary>
+    public static string Squeeze(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return "";
+        var builder = new StringBuilder(text.Length);
+        var blankLines = 0;
+        foreach (var rawLine in text.Split('\n'))
+        {
+            var line = rawLine.TrimEnd();
+            if (line.Length == 0)
+            {
+                if (blankLines++ == 0 && builder.Length > 0) builder.Append('\n');
+                continue;
+            }
+            blankLines = 0;
+            for (var i = 0; i < line.Length;)
+            {
+                var c = line[i];
+                var end = i + 1;
+                while (end < line.Length && line[end] == c) end++;
+                var length = end - i;
+                if (length >= SqueezeRunChars && !char.IsLetterOrDigit(c) && !char.IsSurrogate(c))
+                {
+                    builder.Append(c, 8).Append(CultureInfo.InvariantCulture, $"[×{length}]");
+                }
+                else
+                {
+                    builder.Append(line, i, length);
+                }
+                i = end;
+            }
+            builder.Append('\n');
+        }
+        return builder.ToString().TrimEnd('\n');
+    }
+
     /// <summary>Collapses whitespace runs to one space (for one-line renderings of commands and signals).</summary>
     public static string OneLine(string? text, int maxChars)
     {

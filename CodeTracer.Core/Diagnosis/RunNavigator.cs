@@ -114,8 +114,10 @@ public sealed class RunNavigator
     /// <summary>
     /// A step as text: header, thought, then each call's command, exit and output. <paramref name="budget"/> caps the
     /// whole; with <paramref name="full"/> it caps each observation instead (direct prompting shows everything else).
+    /// With <paramref name="squeeze"/>, commands and outputs lose padding first (<see cref="DiagnosisText.Squeeze"/>);
+    /// direct prompting, the baseline, sends them as recorded.
     /// </summary>
-    public static string RenderStep(Run run, Step step, int budget, bool full)
+    public static string RenderStep(Run run, Step step, int budget, bool full, bool squeeze = true)
     {
         var stage = DiagnosisPrompts.StagesOf(run).FirstOrDefault(s => s.Contains(step.Id));
         var builder = new StringBuilder();
@@ -161,24 +163,22 @@ public sealed class RunNavigator
             if (call.ExitCode is { } exit) builder.Append(CultureInfo.InvariantCulture, $" | exit {exit}");
             if (call.IsError) builder.Append(" | error");
             builder.AppendLine();
-            var command = call.Command ?? call.Arguments;
-            if (!string.IsNullOrWhiteSpace(command))
+            // Squeezed before the cut, so the budget goes to text rather than to padding and rules.
+            var command = (squeeze ? DiagnosisText.Squeeze(call.Command ?? call.Arguments) : call.Command ?? call.Arguments ?? "").Trim();
+            if (command.Length > 0)
             {
                 builder.AppendLine("COMMAND:");
-                builder.AppendLine(commandBudget == int.MaxValue ? command.Trim() : DiagnosisText.HeadTail(SqueezeBlankLines(command.Trim()), commandBudget));
+                builder.AppendLine(commandBudget == int.MaxValue ? command : DiagnosisText.HeadTail(command, commandBudget));
             }
-            if (!string.IsNullOrEmpty(call.Observation))
+            var output = squeeze ? DiagnosisText.Squeeze(call.Observation) : call.Observation?.TrimEnd() ?? "";
+            if (output.Length > 0)
             {
                 builder.AppendLine("OUTPUT:");
-                builder.AppendLine(DiagnosisText.HeadTail(call.Observation.TrimEnd(), outputBudget));
+                builder.AppendLine(DiagnosisText.HeadTail(output, outputBudget));
             }
         }
         return builder.ToString();
     }
-
-    /// <summary>Drops trailing spaces and blank lines: whitespace-only lines cost tokens and say nothing.</summary>
-    private static string SqueezeBlankLines(string text) =>
-        string.Join('\n', text.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0));
 
     private string StageEntry(Step step)
     {

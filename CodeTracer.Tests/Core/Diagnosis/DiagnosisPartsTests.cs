@@ -335,4 +335,37 @@ public sealed class DiagnosisPartsTests
         Assert.Equal(estimate.FirstRequestTokens, preview.Tokens);
         Assert.Equal(estimate.Parts["schema"], preview.SchemaTokens);
     }
+
+    [Fact]
+    public void Squeeze_PaddingAndRules_KeepEightCharactersAndTheirLength()
+    {
+        var text = "header   \n" + new string('-', 100) + "\n\n\n   \nvalue:" + new string(' ', 40) + "42\n" + new string('a', 50);
+
+        var squeezed = DiagnosisText.Squeeze(text);
+
+        Assert.Equal("header\n--------[×100]\n\nvalue:        [×40]42\n" + new string('a', 50), squeezed);
+        Assert.Equal("short ---- line", DiagnosisText.Squeeze("short ---- line"));
+    }
+
+    [Fact]
+    public void Request_RunUnderTheInlineSizeButCheaperIndexed_IsIndexed()
+    {
+        // Ten reads with 2,000-character outputs: 20k characters, under InlineRunMaxChars, yet the index (one line for the
+        // quiet reads) plus a round and three opened steps costs less than all of it.
+        var builder = new RunBuilder("medium");
+        for (var i = 0; i < 9; i++) builder.Read($"src/module_{i}.py", string.Concat(Enumerable.Repeat($"def f_{i}(x): return x + {i}  # padding text\n", 45)));
+        var medium = builder.TestFail(1, 5, "FAILED tests/test_module_3.py::test_f").Outcome(OutcomeStatus.Unresolved, "resolved: false").Build();
+        var options = new DiagnosisOptions();
+        var localizer = new HeuristicLocalizer(Options.Create(options));
+
+        var request = DiagnosisRequest.Build(medium, LlmDiagnosisMode.TreeIndexed, options, localizer);
+        var small = DiagnosisRequest.Build(Fixtures.PlantedOnset(), LlmDiagnosisMode.TreeIndexed, options, localizer);
+
+        Assert.InRange(request.Prompts.RunText(medium, squeeze: true).Length, 15_000, options.InlineRunMaxChars);
+        Assert.True(request.WithTools);
+        Assert.Contains("INDEX:", request.UserPrompt, StringComparison.Ordinal);
+        Assert.False(small.WithTools);
+        Assert.Contains("THE WHOLE RUN (small", small.UserPrompt, StringComparison.Ordinal);
+        Assert.Empty(small.Tools);
+    }
 }
