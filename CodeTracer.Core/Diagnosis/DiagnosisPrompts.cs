@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 using CodeTracer.Core.Export;
 using CodeTracer.Core.Model;
 
@@ -11,7 +12,7 @@ namespace CodeTracer.Core.Diagnosis;
 /// whole run (direct mode). Every piece of trajectory text sits inside a <see cref="DataFence"/>, and the system
 /// prompt says that text inside it is untrusted and never to be followed.
 /// </summary>
-public sealed class DiagnosisPrompts
+public sealed partial class DiagnosisPrompts
 {
     /// <summary>Recorded with each diagnosis (<see cref="RunDiagnosis.PromptVersion"/>) so results can be compared by prompt.</summary>
     public const string TreeIndexedVersion = "tree-index-4";
@@ -260,13 +261,28 @@ public sealed class DiagnosisPrompts
         builder.AppendLine(heuristic.OnsetStep is { } onset
             ? $"onset: step {onset}{(heuristic.OnsetStage is { } stage ? $" (stage {stage})" : "")}{(heuristic.Recovered ? ", recovered" : "")}; error kind: {heuristic.ErrorKind}"
             : "onset: none found");
-        foreach (var link in heuristic.ErrorChain) builder.AppendLine(CultureInfo.InvariantCulture, $"chain {link.Step} {link.Role}: {DiagnosisText.OneLine(link.Why, 160)}");
+        foreach (var link in heuristic.ErrorChain) builder.AppendLine(CultureInfo.InvariantCulture, $"chain {link.Step} {link.Role}: {CandidateWhy(link.Why)}");
         var incorrect = heuristic.StageLabels.SelectMany(l => l.IncorrectStepIds).ToList();
         var unuseful = heuristic.StageLabels.SelectMany(l => l.UnusefulStepIds).ToList();
         if (incorrect.Count > 0) builder.AppendLine("incorrect: " + string.Join(", ", incorrect));
         if (unuseful.Count > 0) builder.AppendLine("unuseful: " + string.Join(", ", unuseful.Take(40)) + (unuseful.Count > 40 ? $" (+{unuseful.Count - 40} more)" : ""));
         return builder.ToString();
     }
+
+    /// <summary>
+    /// A chain link's reason without the command it starts with ("runs `pytest -x`: "): the index line of that step
+    /// already shows it, and this part of the prompt is resent every round.
+    /// </summary>
+    private static string CandidateWhy(string? why)
+    {
+        var text = DiagnosisText.OneLine(why, 400);
+        var match = LeadingCommandRegex().Match(text);
+        if (match.Success && match.Length < text.Length) text = text[match.Length..];
+        return DiagnosisText.Cut(text, 120);
+    }
+
+    [GeneratedRegex(@"^[a-z]+(?: [a-z]+)? `[^`]*`: ", RegexOptions.CultureInvariant)]
+    private static partial Regex LeadingCommandRegex();
 
     /// <summary>The run's stages, or one stage over every step when indexing made none.</summary>
     public static IReadOnlyList<Stage> StagesOf(Run run) =>

@@ -176,7 +176,7 @@ internal static partial class DiagnosisText
         return ScratchNameRegex().IsMatch(name) || ScratchExtensionRegex().IsMatch(name);
     }
 
-    [GeneratedRegex(@"(?<![\w.-])(?:[A-Za-z]:)?[\w./-]*[\w-]+\.(?:py|pyi|java|kt|scala|js|jsx|mjs|ts|tsx|go|rs|c|cc|cpp|cxx|h|hpp|rb|php|cs|fs|swift|m|sh|bash|pl|lua|r|jl|ex|exs|erl|hs|ml|sql|toml|cfg|ini|yaml|yml|json|xml|gradle|pony|txt|md|rst)\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    [GeneratedRegex(@"(?<![\w.-])(?:[A-Za-z]:)?[\w./-]*[\w-]+\.(?:py|pyi|java|kt|scala|js|jsx|mjs|ts|tsx|go|rs|c|cc|cpp|cxx|h|hpp|rb|php|cs|fs|swift|m|sh|bash|pl|lua|r|jl|ex|exs|erl|hs|ml|sql|toml|cfg|ini|yaml|yml|json|xml|gradle|pony|txt|md|rst|proto|graphql|html|htm|css|scss|vue|svelte|tf|hcl|conf|ipynb|cjs|jsonl|csv)\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex FilePathRegex();
 
     [GeneratedRegex(@"^(?:(?:reproduce|repro|reproduction|debug|scratch|tmp|temp|check|verify|sanity|try|demo|example|minimal|mre|test_repro|test_issue|test_fix|test_bug|test_reproduce|test_my)[\w.-]*|[\w.-]*(?:reproduc|repro_|_repro|scratch|sandbox)[\w.-]*)\.\w+$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

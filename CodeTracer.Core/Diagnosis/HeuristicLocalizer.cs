@@ -18,7 +18,7 @@ public sealed partial class HeuristicLocalizer
     public const string MethodName = "heuristic";
 
     /// <summary>Bumped whenever the rules change in a way that changes results.</summary>
-    public const string RulesVersion = "heuristic-1";
+    public const string RulesVersion = "heuristic-2";
 
     private const int WhyChars = 240;
     private readonly DiagnosisOptions _options;
@@ -808,7 +808,8 @@ public sealed partial class HeuristicLocalizer
             };
             var candidates = IsFileEdit && EditedFiles.Count > 0 ? EditedFiles : Files;
             var shownFiles = candidates.Where(f => !DiagnosisText.IsScratchFile(f)).DefaultIfEmpty(candidates.FirstOrDefault()).Where(f => f is not null).Take(2).ToList();
-            if ((IsFileEdit || Step.Kind == StepKind.Read) && shownFiles.Count > 0) return $"{verb} {string.Join(", ", shownFiles)}";
+            // Paths come from the trajectory: a degenerate one (whitespace, thousands of characters) stays one short line.
+            if ((IsFileEdit || Step.Kind == StepKind.Read) && shownFiles.Count > 0) return $"{verb} {string.Join(", ", shownFiles.Select(f => DiagnosisText.OneLine(DiagnosisText.Squeeze(f), 80)))}";
             var command = DiagnosisText.OneLine(Command, 80);
             if (command.Length > 0) return $"{verb} `{command}`";
             var thought = DiagnosisText.FirstLine(Step.Thought, 80);

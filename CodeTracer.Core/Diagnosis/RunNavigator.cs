@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using CodeTracer.Core.Export;
 using CodeTracer.Core.Model;
 using Microsoft.Extensions.AI;
@@ -146,8 +147,9 @@ public sealed class RunNavigator
             // output take whatever the shorter parts leave unused.
             var thought = step.Thought?.Length ?? 0;
             thoughtBudget = Math.Min(thought, budget / 4);
-            commandBudget = Math.Max(200, budget / (6 * calls));
-            var commandsUsed = step.ToolCalls.Sum(c => Math.Min(commandBudget, (c.Command ?? c.Arguments ?? "").Length));
+            // An edit's arguments are the change itself and its output is usually "file updated", so edits get more.
+            commandBudget = Math.Max(200, budget / ((step.ToolCalls.Any(IsEdit) ? 2 : 6) * calls));
+            var commandsUsed = step.ToolCalls.Sum(c => Math.Min(commandBudget, CommandText(c).Length));
             outputBudget = Math.Max(200, (budget - thoughtBudget - commandsUsed - builder.Length) / calls);
         }
 
@@ -164,7 +166,7 @@ public sealed class RunNavigator
             if (call.IsError) builder.Append(" | error");
             builder.AppendLine();
             // Squeezed before the cut, so the budget goes to text rather than to padding and rules.
-            var command = (squeeze ? DiagnosisText.Squeeze(call.Command ?? call.Arguments) : call.Command ?? call.Arguments ?? "").Trim();
+            var command = (squeeze ? DiagnosisText.Squeeze(CommandText(call)) : CommandText(call)).Trim();
             if (command.Length > 0)
             {
                 builder.AppendLine("COMMAND:");
@@ -178,6 +180,35 @@ public sealed class RunNavigator
             }
         }
         return builder.ToString();
+    }
+
+    private static bool IsEdit(ToolCall call) => call.Kind is StepKind.Edit or StepKind.Create;
+
+    /// <summary>
+    /// What a call did, as text: its command, and for an edit whose command is only the file (Claude Code's Write and
+    /// Edit, ATIF tool calls) the other arguments too, one per line, since they are the change being judged.
+    /// </summary>
+    internal static string CommandText(ToolCall call)
+    {
+        var command = call.Command ?? call.Arguments ?? "";
+        if (!IsEdit(call) || call.Command is null || string.IsNullOrWhiteSpace(call.Arguments)) return command;
+        try
+        {
+            using var document = JsonDocument.Parse(call.Arguments);
+            if (document.RootElement.ValueKind != JsonValueKind.Object) return command;
+            var builder = new StringBuilder(command);
+            foreach (var argument in document.RootElement.EnumerateObject())
+            {
+                var value = argument.Value.ValueKind == JsonValueKind.String ? argument.Value.GetString() ?? "" : argument.Value.GetRawText();
+                if (value == call.Command) continue;
+                builder.Append('\n').Append(argument.Name).Append(": ").Append(value);
+            }
+            return builder.ToString();
+        }
+        catch (JsonException)
+        {
+            return command;
+        }
     }
 
     private string StageEntry(Step step)

@@ -368,4 +368,29 @@ public sealed class DiagnosisPartsTests
         Assert.Contains("THE WHOLE RUN (small", small.UserPrompt, StringComparison.Ordinal);
         Assert.Empty(small.Tools);
     }
+
+    [Fact]
+    public void OpenStep_WriteCallWhoseCommandIsOnlyThePath_ShowsTheContentItWrote()
+    {
+        var run = new RunBuilder("write").Build();
+        var step = new Step { Id = 1, Kind = StepKind.Create, Effect = StepEffect.Change };
+        step.ToolCalls.Add(new ToolCall
+        {
+            Tool = "Write",
+            Command = "/app/kv-store.proto",
+            Arguments = """{"file_path":"/app/kv-store.proto","content":"syntax = \"proto3\";\nservice KVStore {}"}""",
+            Observation = "File created successfully at: /app/kv-store.proto",
+            Kind = StepKind.Create,
+            Effect = StepEffect.Change,
+        });
+        var bash = new Step { Id = 2, Kind = StepKind.Run };
+        bash.ToolCalls.Add(new ToolCall { Tool = "Bash", Command = "ls /app", Arguments = """{"command":"ls /app","description":"List"}""", Kind = StepKind.Run });
+        run.Steps.AddRange([step, bash]);
+        var navigator = new RunNavigator(run, new DiagnosisOptions(), DataFence.For(run));
+
+        var opened = navigator.OpenStep(1);
+
+        Assert.Contains("/app/kv-store.proto\ncontent: syntax = \"proto3\";\nservice KVStore {}", opened, StringComparison.Ordinal);
+        Assert.DoesNotContain("description", navigator.OpenStep(2), StringComparison.Ordinal);
+    }
 }

@@ -416,4 +416,24 @@ public sealed class HeuristicLocalizerTests
         Assert.Equal(2, diagnosis.OnsetStep);
         Assert.Equal([3, 4, 5, 6, 7], diagnosis.StageLabels.SelectMany(l => l.UnusefulStepIds));
     }
+
+    [Fact]
+    public void Diagnose_TaskNamesAProtoFile_OnsetIsTheCreateOfThatFileNotAnEarlierStrayFile()
+    {
+        // The shape of a run whose tool-call arguments went bad: a stray file "notes.txt", then the deliverable the task
+        // names written with the wrong content, then nothing that fixes it.
+        var run = new RunBuilder("proto")
+            .Install("pip install grpcio==1.73.0")
+            .Create("notes.txt")
+            .Create("/app/kv-store.proto")
+            .Run("python -m grpc_tools.protoc kv-store.proto", "/app/kv-store.proto:1:1: Expected top-level statement", 1, RunBuilder.ErrorExit(1))
+            .Outcome(OutcomeStatus.Unresolved, "reward.txt: 0")
+            .Build();
+        run.Task.Text = "Create a file /app/kv-store.proto containing a service called KVStore, then generate the Python code.";
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.Equal(3, diagnosis.OnsetStep);
+        Assert.Contains("a file the task names", diagnosis.ErrorChain[0].Why, StringComparison.Ordinal);
+    }
 }
