@@ -36,6 +36,11 @@ internal sealed class CallFacts
 
     private List<(string From, string To)>? _copies;
 
+    /// <summary>Files the call deletes (<c>rm</c>, <c>unlink</c>); they are in <see cref="Writes"/> too.</summary>
+    public List<string> Deletes => _deletes ??= [];
+
+    private List<string>? _deletes;
+
     /// <summary>Files a script the run wrote is seen to write when the call runs it (<c>python apply_fix.py</c> editing <c>src/x.py</c>).</summary>
     public List<string> ScriptTargets => _scriptTargets ??= [];
 
@@ -102,6 +107,7 @@ internal sealed class CallFacts
         if (other._executes is { Count: > 0 }) Executes.AddRange(other._executes);
         if (other._scriptTargets is { Count: > 0 }) ScriptTargets.AddRange(other._scriptTargets);
         if (other._copies is { Count: > 0 }) Copies.AddRange(other._copies);
+        if (other._deletes is { Count: > 0 }) Deletes.AddRange(other._deletes);
         if (other.KindRank > KindRank || Program is null) Program = other.Program ?? Program;
         ProbesEnvironment |= other.ProbesEnvironment;
         if (other._replacements is { Count: > 0 }) Replacements.AddRange(other._replacements);

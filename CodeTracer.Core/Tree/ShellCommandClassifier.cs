@@ -291,7 +291,9 @@ internal sealed class ShellCommandClassifier
         ["qemu-system-mips"] = 50, ["gdb"] = 50, ["lldb"] = 50, ["valgrind"] = 50, ["strace"] = 50, ["ltrace"] = 50, ["perf"] = 50,
         ["sqlite3"] = 50, ["psql"] = 50, ["mysql"] = 50, ["redis-cli"] = 50, ["mongo"] = 50, ["mongosh"] = 50, ["ssh"] = 50, ["nc"] = 50,
         ["ncat"] = 50, ["socat"] = 50, ["expect"] = 50, ["gnuplot"] = 50, ["octave"] = 50, ["matlab"] = 50, ["sage"] = 50, ["maxima"] = 50,
-        ["julia"] = 50,
+        ["julia"] = 50, ["aws"] = 51, ["awslocal"] = 51, ["gcloud"] = 51, ["gsutil"] = 51, ["az"] = 51, ["kubectl"] = 51, ["oc"] = 51,
+        ["helm"] = 51, ["terraform"] = 51, ["tofu"] = 51, ["pulumi"] = 51, ["doctl"] = 51, ["flyctl"] = 51, ["heroku"] = 51,
+        ["vercel"] = 51, ["firebase"] = 51, ["wrangler"] = 51, ["mc"] = 51, ["s3cmd"] = 51, ["minikube"] = 51, ["kind"] = 51,
     };
 
     private void ClassifyWords(List<string> words, int start, ShellCommand command, CallFacts facts, int nesting)
@@ -429,6 +431,7 @@ internal sealed class ShellCommandClassifier
                 // chmod's first operand is the mode, chown's the owner.
                 if (program is "chmod" or "chown" or "chgrp" && operands.Count > 0) operands.RemoveAt(0);
                 facts.Writes.AddRange(operands);
+                if (program is "rm" or "rmdir" or "unlink" or "shred") facts.Deletes.AddRange(operands);
                 if (program == "mv" && operands.Count == 2) facts.Copies.Add((operands[0], operands[1]));
                 return;
             case 19: // patch
@@ -675,6 +678,11 @@ internal sealed class ShellCommandClassifier
                 facts.Reads.AddRange(args.Operands([]));
                 return;
 
+            // ---- cloud and cluster CLIs: they change remote state, which no file diff shows ----
+            case 51: // aws gcloud gsutil az kubectl helm terraform ...
+                ClassifyCloudCli(program, args, facts);
+                return;
+
             // ---- interpreters running a script ----
             case 50: // node nodejs ruby php Rscript R ...
                 ClassifyInterpreter(args, facts, program, program switch
@@ -720,6 +728,79 @@ internal sealed class ShellCommandClassifier
         RunScript(name, facts);
         if (name.Contains('/') || IsScriptFile(name)) facts.Executes.Add(name);
     }
+
+    /// <summary>True for a cloud or cluster CLI (<c>aws</c>, <c>kubectl</c>, <c>terraform</c>…) by its program name.</summary>
+    public static bool IsCloudCli(string? program) => program is not null && s_programGroups.GetValueOrDefault(program, -1) == 51;
+
+    /// <summary>
+    /// A cloud or cluster CLI (<c>aws s3 mb</c>, <c>kubectl apply</c>, <c>terraform apply</c>): the first operand that is a
+    /// verb decides. Reading verbs (<c>ls</c>, <c>describe-*</c>, <c>get</c>, <c>plan</c>) explore; anything that creates,
+    /// deletes, uploads or configures changes state, even though no local file shows it. Service and resource names
+    /// (<c>s3</c>, <c>compute instances</c>) are skipped on the way to the verb.
+    /// </summary>
+    private static void ClassifyCloudCli(string program, ArgView args, CallFacts facts)
+    {
+        foreach (var word in args.All.Where(w => !w.StartsWith('-')).Take(5))
+        {
+            var verb = word.ToLowerInvariant();
+            // "configure list" reads and "config set" writes: the verb after them decides.
+            if (verb is "configure" or "config" or "auth") continue;
+            if (program is "terraform" or "tofu" or "pulumi" && verb is "init" or "get" or "providers")
+            {
+                facts.Is(StepKind.Install, StepEffect.Change);
+                return;
+            }
+            if (program is "kubectl" or "oc" && verb is "logs" or "exec" or "port-forward" or "proxy")
+            {
+                facts.Is(StepKind.Run);
+                return;
+            }
+            if (IsCloudReadVerb(verb))
+            {
+                facts.Is(StepKind.Read);
+                return;
+            }
+            if (IsCloudChangeVerb(verb))
+            {
+                facts.Is(StepKind.Run, StepEffect.Change);
+                return;
+            }
+        }
+        facts.Is(StepKind.Run);
+    }
+
+    private static bool IsCloudReadVerb(string verb) =>
+        verb is "ls" or "list" or "get" or "describe" or "show" or "status" or "top" or "explain" or "version" or "help" or "plan"
+            or "validate" or "output" or "whoami" or "cat" or "du" or "stat" or "view" or "wait" or "diff" or "preview" or "info"
+            or "inspect" or "search" or "history" or "logs" or "tail" or "find" or "head" or "api-resources" or "cluster-info"
+            or "current-context" or "get-contexts" or "print-access-token"
+        || verb.StartsWith("list-", StringComparison.Ordinal) || verb.StartsWith("describe-", StringComparison.Ordinal)
+        || verb.StartsWith("get-", StringComparison.Ordinal) || verb.StartsWith("head-", StringComparison.Ordinal)
+        || verb.StartsWith("show-", StringComparison.Ordinal) || verb.StartsWith("lookup-", StringComparison.Ordinal)
+        || verb.StartsWith("test-", StringComparison.Ordinal) || verb.StartsWith("check-", StringComparison.Ordinal)
+        || verb.StartsWith("wait-", StringComparison.Ordinal);
+
+    private static bool IsCloudChangeVerb(string verb) =>
+        verb is "mb" or "rb" or "cp" or "mv" or "rm" or "sync" or "rsync" or "apply" or "destroy" or "patch" or "replace" or "scale"
+            or "label" or "annotate" or "deploy" or "install" or "upgrade" or "uninstall" or "rollback" or "run" or "restart"
+            or "import" or "taint" or "untaint" or "edit" or "expose" or "invoke" or "publish" or "up" or "down" or "refresh"
+            or "set" or "unset" or "create" or "delete" or "update" or "push" or "release" or "setmeta" or "acl" or "cordon"
+            or "uncordon" or "drain" or "rollout" or "autoscale" or "start" or "stop" or "login" or "logout" or "use-context"
+        || verb.StartsWith("create-", StringComparison.Ordinal) || verb.StartsWith("delete-", StringComparison.Ordinal)
+        || verb.StartsWith("put-", StringComparison.Ordinal) || verb.StartsWith("update-", StringComparison.Ordinal)
+        || verb.StartsWith("attach-", StringComparison.Ordinal) || verb.StartsWith("detach-", StringComparison.Ordinal)
+        || verb.StartsWith("add-", StringComparison.Ordinal) || verb.StartsWith("remove-", StringComparison.Ordinal)
+        || verb.StartsWith("modify-", StringComparison.Ordinal) || verb.StartsWith("set-", StringComparison.Ordinal)
+        || verb.StartsWith("start-", StringComparison.Ordinal) || verb.StartsWith("stop-", StringComparison.Ordinal)
+        || verb.StartsWith("run-", StringComparison.Ordinal) || verb.StartsWith("terminate-", StringComparison.Ordinal)
+        || verb.StartsWith("reboot-", StringComparison.Ordinal) || verb.StartsWith("tag-", StringComparison.Ordinal)
+        || verb.StartsWith("untag-", StringComparison.Ordinal) || verb.StartsWith("enable-", StringComparison.Ordinal)
+        || verb.StartsWith("disable-", StringComparison.Ordinal) || verb.StartsWith("register-", StringComparison.Ordinal)
+        || verb.StartsWith("deregister-", StringComparison.Ordinal) || verb.StartsWith("upload-", StringComparison.Ordinal)
+        || verb.StartsWith("send-", StringComparison.Ordinal) || verb.StartsWith("invoke-", StringComparison.Ordinal)
+        || verb.StartsWith("import-", StringComparison.Ordinal) || verb.StartsWith("restore-", StringComparison.Ordinal)
+        || verb.StartsWith("copy-", StringComparison.Ordinal) || verb.StartsWith("associate-", StringComparison.Ordinal)
+        || verb.StartsWith("disassociate-", StringComparison.Ordinal) || verb.StartsWith("apply-", StringComparison.Ordinal);
 
     /// <summary><c>-i</c>, <c>-pi</c>, <c>-i.bak</c>: a cluster of single-letter switches that includes in-place editing.</summary>
     private static bool IsPerlInPlaceFlag(string word)

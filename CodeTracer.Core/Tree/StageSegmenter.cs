@@ -655,7 +655,10 @@ public sealed class StageSegmenter
         private string SetupTitle(int first, int last)
         {
             if (Indexes(first, last).Any(s => _run.Steps[s].Kind == StepKind.Install)) return "Install dependencies";
-            if (Indexes(first, last).Any(s => _run.Steps[s].Kind == StepKind.Run && _run.Steps[s].Effect == StepEffect.Change)) return "Build the project";
+            var changingRuns = Indexes(first, last).Where(s => _run.Steps[s].Kind == StepKind.Run && _run.Steps[s].Effect == StepEffect.Change).ToList();
+            // A cloud or cluster CLI changing remote state is provisioning, not a build.
+            if (changingRuns.SelectMany(s => _facts[s]).Select(f => f.Program).FirstOrDefault(ShellCommandClassifier.IsCloudCli) is { } cloud) return "Provision with " + cloud;
+            if (changingRuns.Count > 0) return "Build the project";
             var creates = Indexes(first, last).Where(s => _run.Steps[s].Kind == StepKind.Create).ToList();
             if (creates.Count > 0 && creates.All(s => _facts[s].All(f => f.Kind != StepKind.Create || f.Writes.All(IsDirectoryLike))))
             {
@@ -738,6 +741,17 @@ public sealed class StageSegmenter
             }
             var files = written.Where(w => !IsDirectoryLike(w) || written.All(IsDirectoryLike)).Select(ShortPath).Distinct(StringComparer.Ordinal).ToList();
             var verb = allCreates && files.Count > 0 ? "Create" : "Edit";
+            var deleted = indexes.SelectMany(s => _facts[s]).SelectMany(f => f.Deletes).ToHashSet(StringComparer.Ordinal);
+            if (written.Count > 0 && written.All(deleted.Contains))
+            {
+                // Only deletions: removing what the run made along the way is cleanup, not an edit.
+                // A file the run itself wrote earlier (matched by name: paths are written relative and absolute) is its own mess.
+                var madeEarlier = _run.Steps.Take(first - 1).Where(step => step.Effect == StepEffect.Change)
+                    .SelectMany(step => step.ToolCalls).SelectMany(c => c.FilesTouched).Select(ShellCommandClassifier.Base).ToHashSet(StringComparer.Ordinal);
+                return files.Count == 0 || files.All(f => IsScratch(f) || madeEarlier.Contains(ShellCommandClassifier.Base(f)))
+                    ? "Clean up"
+                    : files.Count == 1 ? "Remove " + files[0] : $"Remove {files[0]} and {files.Count - 1} more files";
+            }
             var copies = indexes.SelectMany(s => _facts[s]).SelectMany(f => f.Copies).ToList();
             if (files.Count > 0 && copies.Count > 0 && written.Where(w => !IsScratch(w)).All(w => copies.Any(c => c.To == w && IsScratch(c.From))))
             {

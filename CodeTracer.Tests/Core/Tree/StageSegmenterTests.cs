@@ -46,6 +46,23 @@ public sealed class StageSegmenterTests
     }
 
     [Fact]
+    public void Segment_CloudProvisioningThenCleanup_AreNotCalledBuildOrEdit()
+    {
+        var run = Index(RunOf(Frameworks.ClaudeCode,
+            Tool("Bash", """{"command":"aws s3 mb s3://sample-bucket"}"""),
+            Tool("Bash", """{"command":"aws s3api put-public-access-block --bucket sample-bucket --public-access-block-configuration BlockPublicPolicy=false"}"""),
+            Tool("Write", """{"file_path":"/app/bucket-policy.json","content":"{}"}"""),
+            Tool("Bash", """{"command":"aws s3api put-bucket-policy --bucket sample-bucket --policy file://bucket-policy.json"}"""),
+            Tool("Bash", """{"command":"aws s3api get-bucket-policy --bucket sample-bucket"}"""),
+            Tool("Bash", """{"command":"rm bucket-policy.json"}""")));
+        AssertCovers(run);
+        Assert.Equal("Provision with aws", run.Stages[0].Title);
+        Assert.Equal(StepEffect.Change, run.Steps[0].Effect);
+        Assert.Equal(StepKind.Read, run.Steps[4].Kind);
+        Assert.Equal("Clean up", run.Stages[^1].Title);
+    }
+
+    [Fact]
     public void Segment_SetupThenExploreThenEdit_AreNamedForWhatTheyDid()
     {
         var run = Index(RunOf(Frameworks.ClaudeCode,
