@@ -171,31 +171,71 @@ public sealed class DiagnosisCliTests : IDisposable
              "correct_strategy":"return a + b","summary":"The fix multiplies instead of adding."}
             """;
         await using var server = await FakeOpenAiServer.StartAsync(FakeReply.ToolCalls(("open_step", """{"stepId":3}""")), FakeReply.Text(Answer, 1_000, 200));
-        var saved = new[] { "Diagnosis__Endpoint", "Diagnosis__Model", "Diagnosis__ApiKey", "Diagnosis__HttpRetries", "Diagnosis__InlineRunMaxChars" }
-            .ToDictionary(k => k, Environment.GetEnvironmentVariable);
-        Environment.SetEnvironmentVariable("Diagnosis__Endpoint", server.BaseUrl);
-        Environment.SetEnvironmentVariable("Diagnosis__Model", "gpt-4o-mini");
-        Environment.SetEnvironmentVariable("Diagnosis__ApiKey", LlmDiagnosisTests.ApiKey);
-        Environment.SetEnvironmentVariable("Diagnosis__HttpRetries", "0");
-        // The fixture is small enough to be sent whole; this test scripts a function call, so keep the index.
-        Environment.SetEnvironmentVariable("Diagnosis__InlineRunMaxChars", "0");
-        try
-        {
-            var (exit, stdout, stderr) = await RunAsync("diagnose", path, "--llm", "--json");
+        using var environment = LlmEnvironment(server, inlineRunMaxChars: 0); // the fixture would be sent whole; keep the index
 
-            Assert.True(exit == 0, stderr);
-            var diagnosis = JsonDocument.Parse(stdout).RootElement.GetProperty("runs")[0].GetProperty("diagnosis");
-            Assert.Equal("llm:gpt-4o-mini", diagnosis.GetProperty("method").GetString());
-            Assert.Equal(3, diagnosis.GetProperty("onsetStep").GetInt32());
-            Assert.Equal(1_100, diagnosis.GetProperty("tokens").GetProperty("prompt").GetInt64());
-            Assert.True(diagnosis.GetProperty("costUsd").GetDouble() > 0);
-            Assert.Contains("open_step(3)", stderr, StringComparison.Ordinal);
-            Assert.DoesNotContain("SECRET", stdout + stderr, StringComparison.Ordinal);
-            Assert.Equal(2, server.Requests.Count);
-        }
-        finally
+        var (exit, stdout, stderr) = await RunAsync("diagnose", path, "--llm", "--json");
+
+        Assert.True(exit == 0, stderr);
+        var diagnosis = JsonDocument.Parse(stdout).RootElement.GetProperty("runs")[0].GetProperty("diagnosis");
+        Assert.Equal("llm:gpt-4o-mini", diagnosis.GetProperty("method").GetString());
+        Assert.Equal(3, diagnosis.GetProperty("onsetStep").GetInt32());
+        Assert.Equal(1_100, diagnosis.GetProperty("tokens").GetProperty("prompt").GetInt64());
+        Assert.True(diagnosis.GetProperty("costUsd").GetDouble() > 0);
+        Assert.Contains("open_step(3)", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("SECRET", stdout + stderr, StringComparison.Ordinal);
+        Assert.Equal(2, server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Eval_MethodLlm_ScoresTheModelsLabelsAndCountsItsTokens()
+    {
+        var path = WriteFailedRun();
+        var manifest = _temp.Write("manifest.jsonl",
+            """{"traj_id":"demo__calc-3","incorrect_stages":[{"stage_id":2,"incorrect_step_ids":[3],"unuseful_step_ids":[]}]}""" + "\n");
+        const string Answer = """
+            {"onset_step":3,"recovered":false,"error_kind":"hypothesis",
+             "error_chain":[{"step":3,"role":"onset","why":"a * b"},{"step":4,"role":"terminal","why":"assert 6 == 5"}],
+             "stage_labels":[{"stage_id":1,"incorrect_step_ids":[3],"unuseful_step_ids":[],"reasoning":"wrong operator"}],
+             "root_cause_chain":[],"critical_decision_points":[],"correct_strategy":"return a + b","summary":"Wrong operator."}
+            """;
+        await using var server = await FakeOpenAiServer.StartAsync(FakeReply.Text(Answer, 2_000, 300));
+        using var environment = LlmEnvironment(server);
+
+        var (exit, stdout, stderr) = await RunAsync("eval", "--labels", manifest, "--from", path, "--method", "llm", "--json");
+
+        Assert.True(exit == 0, stderr);
+        var result = JsonDocument.Parse(stdout).RootElement;
+        var row = result.GetProperty("runs")[0];
+        Assert.Equal([3], row.GetProperty("predicted").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(1.0, row.GetProperty("f1").GetDouble());
+        Assert.Equal(2_300, result.GetProperty("macro").GetProperty("meanTokens").GetDouble());
+        // Five steps are sent whole: one request, no tools.
+        Assert.Single(server.Requests);
+    }
+
+    /// <summary>Points the verbs at the fake server through the environment, as a user would; restores it on dispose.</summary>
+    private static EnvironmentScope LlmEnvironment(FakeOpenAiServer server, int? inlineRunMaxChars = null) => new(new Dictionary<string, string?>
+    {
+        ["Diagnosis__Endpoint"] = server.BaseUrl,
+        ["Diagnosis__Model"] = "gpt-4o-mini",
+        ["Diagnosis__ApiKey"] = LlmDiagnosisTests.ApiKey,
+        ["Diagnosis__HttpRetries"] = "0",
+        ["Diagnosis__InlineRunMaxChars"] = inlineRunMaxChars?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    });
+
+    private sealed class EnvironmentScope : IDisposable
+    {
+        private readonly Dictionary<string, string?> _saved;
+
+        public EnvironmentScope(Dictionary<string, string?> values)
         {
-            foreach (var (key, value) in saved) Environment.SetEnvironmentVariable(key, value);
+            _saved = values.Keys.ToDictionary(k => k, Environment.GetEnvironmentVariable);
+            foreach (var (key, value) in values) Environment.SetEnvironmentVariable(key, value);
+        }
+
+        public void Dispose()
+        {
+            foreach (var (key, value) in _saved) Environment.SetEnvironmentVariable(key, value);
         }
     }
 }
