@@ -536,15 +536,17 @@ public sealed partial class HeuristicLocalizer
         }
         var evidence = text.ToString();
         if (IsDependencyText(evidence) || (onset.IsInstall && !onset.IsFileEdit)) return ErrorKinds.Dependency;
-        if (EnvironmentRegex().IsMatch(evidence) || onset.Signals.Any(s => s.Kind is SignalKind.FormatError or SignalKind.Timeout))
+        if (IsEnvironmentText(evidence) || onset.Signals.Any(s => s.Kind is SignalKind.FormatError or SignalKind.Timeout))
         {
             return ErrorKinds.Environment;
         }
 
-        // The agent's own check after its last change passed (or it never checked), yet the verdict is a failure.
+        // The agent's own checks after its last change passed (or it never checked), yet the verdict is a failure. A run
+        // that kept failing its checks after its last change saw the problem: that is not a verification miss (a check
+        // that could not run, such as a missing test runner, says nothing either way).
         var lastEdit = a.Steps.LastOrDefault(s => a.IsRealEdit(s) && a.Persists(s))?.Id ?? 0;
         var checksAfter = a.Steps.Where(s => s.Id > lastEdit && s.IsTestOrRun).ToList();
-        if (lastEdit > 0 && failure.Signal is null && !failure.IsAbnormalExit && (checksAfter.Count == 0 || !checksAfter[^1].HasStrongFailure))
+        if (lastEdit > 0 && failure.Signal is null && !failure.IsAbnormalExit && !checksAfter.Any(s => s.HasStrongFailure && !IsSideError(s.StrongFailure!)))
         {
             return ErrorKinds.Verification;
         }
@@ -686,6 +688,34 @@ public sealed partial class HeuristicLocalizer
 
     private static bool IsDependencyText(string text) => DependencyRegex().IsMatch(text);
 
+    /// <summary>
+    /// Text that blames the environment. "X: command not found" counts only when X could be a program: a garbled command
+    /// (",: command not found") is the agent's own malformed call, not a missing tool.
+    /// </summary>
+    private static bool IsEnvironmentText(string text)
+    {
+        // The signal's own words ("exit code 127: command not found") drop the name, so judge by the output line.
+        if (ImplausibleCommandNotFoundRegex().IsMatch(text) && !PlausibleCommandNotFoundRegex().IsMatch(text))
+        {
+            text = text.Replace("command not found", "", StringComparison.OrdinalIgnoreCase);
+        }
+        return EnvironmentRegex().IsMatch(text);
+    }
+
+    /// <summary>An error that stopped a check from running at all (missing runner, missing module, no network).</summary>
+    private static bool IsSideError(Signal signal)
+    {
+        var text = signal.Message + "\n" + signal.EvidenceLine;
+        return IsDependencyText(text) || IsEnvironmentText(text);
+    }
+
+    [GeneratedRegex(@"(?:^|\s)[^\s]*[^\w\s./+-][^\s]*: command not found", RegexOptions.CultureInvariant)]
+    private static partial Regex ImplausibleCommandNotFoundRegex();
+
+    // A name with a letter in it: "exit code 127: command not found" names no program.
+    [GeneratedRegex(@"(?:^|[\s:])(?=[\w./+-]*[A-Za-z])[\w./+-]+: command not found", RegexOptions.CultureInvariant)]
+    private static partial Regex PlausibleCommandNotFoundRegex();
+
     [GeneratedRegex(@"time ?out|timed out|time.?limit|exit_cost|cost.?limit|exit_context|context.?(length|window)|max(imum)?[ _-]?(iter|step|turn)|error|exception|exit_format|format|autosubmi|killed|crash|aborted", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex AbnormalExitRegex();
 
@@ -746,6 +776,10 @@ public sealed partial class HeuristicLocalizer
                 .Where(c => c.Kind == StepKind.Create && c.FilesTouched.Count > 0)
                 .Select(c => c.FilesTouched[0])
                 .ToList();
+            // An editor tool that refused the edit (its own error, no exit code: "File has not been read yet", a bad
+            // path) changed nothing. A shell command that edits and then fails (sed -i ... && pytest) did change the file.
+            var editCalls = step.ToolCalls.Where(c => c.Kind is StepKind.Edit or StepKind.Create).ToList();
+            IsRejectedEdit = editCalls.Count > 0 && editCalls.All(c => c.IsError && c.ExitCode is null);
             Signals = step.Signals.Count > 0 || !synthesizeSignals ? step.Signals : Synthesize(step);
             HasFailingTests = Signals.Any(s => s.Kind == SignalKind.TestsFailed);
             HasPassingTests = Signals.Any(s => s.Kind == SignalKind.TestsPassed);
@@ -757,6 +791,9 @@ public sealed partial class HeuristicLocalizer
         public Step Step { get; }
         public int Id { get; }
         public bool IsFileEdit { get; }
+
+        /// <summary>Every edit call of the step was refused by its editor tool, so nothing was written.</summary>
+        public bool IsRejectedEdit { get; }
         public bool IsInstall { get; }
         public bool IsTestOrRun { get; }
         public bool IsReadOrSearch { get; }
@@ -878,7 +915,7 @@ public sealed partial class HeuristicLocalizer
         /// </summary>
         public bool Persists(StepFacts step) =>
             step.IsStateChange && !Reverted.Contains(step.Id) && !Removed.Contains(step.Id) && !Superseded.Contains(step.Id)
-            && (step.IsFileEdit || !step.HasStrongFailure);
+            && !step.IsRejectedEdit && (step.IsFileEdit || !step.HasStrongFailure);
 
         /// <summary>Edits of a file that a later step wrote whole again (cp over it, recreated it): their effect is gone.</summary>
         public HashSet<int> Superseded { get; }
@@ -904,8 +941,18 @@ public sealed partial class HeuristicLocalizer
         }
 
         /// <summary>Keys of the files the failure names (traceback frames, failing test files), when it names any.</summary>
+        /// <summary>
+        /// What the files the failure names are about (<c>tests/test_parser.py</c> is about <c>parser</c>). A grader's
+        /// own file (<c>test_outputs.py</c>, <c>test_solution.py</c>) names no part of the work, so it says nothing.
+        /// </summary>
         public HashSet<string> FailureFileKeys(TerminalFailure failure) =>
-            DiagnosisText.FilePaths(FailureText(failure)).Select(DiagnosisText.FileKey).Where(k => k.Length > 1).ToHashSet(StringComparer.Ordinal);
+            DiagnosisText.FilePaths(FailureText(failure)).Select(DiagnosisText.FileKey).Where(k => k.Length > 1 && !s_graderKeys.Contains(k)).ToHashSet(StringComparer.Ordinal);
+
+        private static readonly HashSet<string> s_graderKeys = new(StringComparer.Ordinal)
+        {
+            "outputs", "output", "solution", "solutions", "main", "all", "run", "runner", "grader", "grade", "verify", "verifier", "check", "checks",
+            "result", "results", "reward", "ctrf", "stdout", "stderr",
+        };
 
         /// <summary>
         /// Failing steps that try the same command again with other arguments (a password, a number, a quoted value):

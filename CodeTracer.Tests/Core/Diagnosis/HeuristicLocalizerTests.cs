@@ -436,4 +436,44 @@ public sealed class HeuristicLocalizerTests
         Assert.Equal(3, diagnosis.OnsetStep);
         Assert.Contains("a file the task names", diagnosis.ErrorChain[0].Why, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Diagnose_EditTheEditorRefused_ChangedNothingSoIsNotTheOnset()
+    {
+        var run = new RunBuilder("refused")
+            .Edit("src/parser.py")
+            .Edit("src/lexer.py")
+            .TestFail(1, 4, "1 failed, 4 passed")
+            .Outcome(OutcomeStatus.Unresolved, "resolved: false")
+            .Build();
+        // The second edit came back as the tool's own error ("File has not been read yet"): no exit code, nothing written.
+        run.Steps[1].ToolCalls[0].IsError = true;
+        run.Steps[1].ToolCalls[0].ExitCode = null;
+        run.Task.Text = "The lexer in src/lexer.py drops the last token.";
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.Equal(1, diagnosis.OnsetStep);
+    }
+
+    [Theory]
+    [InlineData("/bin/bash: line 1: ,: command not found", false)]
+    [InlineData("/bin/bash: line 1: protoc: command not found", true)]
+    public void Diagnose_CommandNotFound_IsTheEnvironmentOnlyWhenTheNameCouldBeAProgram(string evidence, bool environment)
+    {
+        var run = new RunBuilder("not-found")
+            .Create("/app/kv-store.proto")
+            .Run("python -m grpc_tools.protoc kv-store.proto", evidence, 127,
+                new Signal { Kind = SignalKind.ErrorExit, Message = "exit code 127: command not found", EvidenceLine = evidence })
+            .Outcome(OutcomeStatus.Unresolved, "ctrf.json: 7 tests, 1 passed, 6 failed")
+            .Build();
+        run.Task.Text = "Create /app/kv-store.proto and generate the Python code from it.";
+        run.Outcome.TestResults["test_outputs.py::test_protobuf_generation"] = "failed";
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.Equal(environment, diagnosis.ErrorKind == ErrorKinds.Environment);
+        // test_outputs.py is the grader's file, not a part of the work: never a reason to call the edit mislocalized.
+        Assert.NotEqual(ErrorKinds.Localization, diagnosis.ErrorKind);
+    }
 }
