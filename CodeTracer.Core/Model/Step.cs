@@ -78,6 +78,19 @@ public sealed class StepTokens
     public long? Prompt { get; set; }
     public long? Completion { get; set; }
     public double? CostUsd { get; set; }
+
+    /// <summary>Two steps' usage as one (a turn a converter split in two); null when neither has any.</summary>
+    public static StepTokens? Sum(StepTokens? first, StepTokens? second) => (first, second) switch
+    {
+        (null, _) => second,
+        (_, null) => first,
+        _ => new StepTokens
+        {
+            Prompt = first.Prompt is null && second.Prompt is null ? null : (first.Prompt ?? 0) + (second.Prompt ?? 0),
+            Completion = first.Completion is null && second.Completion is null ? null : (first.Completion ?? 0) + (second.Completion ?? 0),
+            CostUsd = first.CostUsd is null && second.CostUsd is null ? null : (first.CostUsd ?? 0) + (second.CostUsd ?? 0),
+        },
+    };
 }
 
 /// <summary>A pointer into the raw artifact: a file plus a line range or a JSON pointer.</summary>

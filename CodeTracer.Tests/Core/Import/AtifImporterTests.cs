@@ -145,4 +145,40 @@ public sealed class AtifImporterTests
         var error = Assert.Single(ImportAssert.Parse(path).Errors);
         Assert.Equal("$.steps", error.Location);
     }
+
+    [Fact]
+    public void Read_TurnSplitIntoTextAndToolCalls_IsOneStepAsInTheClaudeCodeTranscript()
+    {
+        // Harbor's Claude Code converter writes one assistant turn as a text step and a tool-call step that share the
+        // turn's reasoning; a text step with its own reasoning stays a step of its own.
+        using var dir = new TempDirectory();
+        var path = dir.Write("split.json", """
+            {"schema_version": "ATIF-v1.2", "agent": {"name": "claude-code", "model_name": "kimi-k2.5"},
+             "steps": [
+              {"step_id": 1, "source": "user", "message": "Create /app/kv-store.proto."},
+              {"step_id": 2, "source": "agent", "message": "I'll write the proto file.", "reasoning_content": "Plan: proto first.",
+               "metrics": {"prompt_tokens": 100, "completion_tokens": 10}},
+              {"step_id": 3, "source": "agent", "message": "Executed Write functions.Write:0", "reasoning_content": "Plan: proto first.",
+               "tool_calls": [{"tool_call_id": "functions.Write:0", "function_name": "Write", "arguments": {"file_path": "/app/kv-store.proto", "content": "syntax = \"proto3\";"}}],
+               "observation": {"results": [{"source_call_id": "functions.Write:0", "content": "File created successfully at: /app/kv-store.proto"}]},
+               "metrics": {"prompt_tokens": 120, "completion_tokens": 30}},
+              {"step_id": 4, "source": "agent", "message": "The proto is written.", "reasoning_content": "Check it next."},
+              {"step_id": 5, "source": "agent", "message": "Executed Bash functions.Bash:1", "reasoning_content": "Something else.",
+               "tool_calls": [{"tool_call_id": "functions.Bash:1", "function_name": "Bash", "arguments": {"command": "cat /app/kv-store.proto"}}]}
+             ]}
+            """);
+
+        var run = ImportAssert.Single(path);
+
+        Assert.Equal(3, run.Steps.Count);
+        var write = run.Steps[0];
+        Assert.Equal("I'll write the proto file.", write.Thought);
+        Assert.Equal("Plan: proto first.", write.Reasoning);
+        Assert.Equal("Write", Assert.Single(write.ToolCalls).Tool);
+        Assert.Equal(220, write.Tokens!.Prompt);
+        Assert.Equal(40, write.Tokens.Completion);
+        Assert.Equal("The proto is written.", run.Steps[1].Thought);
+        Assert.Empty(run.Steps[1].ToolCalls);
+        Assert.Equal("Bash", Assert.Single(run.Steps[2].ToolCalls).Tool);
+    }
 }

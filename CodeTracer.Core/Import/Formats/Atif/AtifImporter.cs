@@ -129,6 +129,16 @@ public sealed class AtifImporter : ITrajectoryImporter
                 // Converters write a step for every streamed message, including empty ones; they hold nothing to show.
                 continue;
             }
+            if (run.Steps.Count > 0 && IsSplitTurn(run.Steps[^1], step))
+            {
+                // Harbor's Claude Code converter splits one assistant turn into its text and its tool calls, both carrying
+                // the turn's reasoning: put the turn back together, so a step is one action and the text is not shown twice.
+                var text = run.Steps[^1];
+                run.Steps.RemoveAt(run.Steps.Count - 1);
+                step.Thought = string.IsNullOrWhiteSpace(step.Thought) ? text.Thought : text.Thought + "\n\n" + step.Thought;
+                step.StartedAtUtc = text.StartedAtUtc ?? step.StartedAtUtc;
+                step.Tokens = StepTokens.Sum(text.Tokens, step.Tokens);
+            }
             run.Steps.Add(step);
         }
 
@@ -139,6 +149,11 @@ public sealed class AtifImporter : ITrajectoryImporter
         metrics.CachedTokens = Positive(final?.Long("total_cached_tokens"));
         metrics.CostUsd = final?.Double("total_cost_usd") is > 0 and var cost ? cost : stepCost > 0 ? stepCost : null;
     }
+
+    /// <summary>A text-only step followed by a tool-call step with the same reasoning: one turn written as two steps.</summary>
+    private static bool IsSplitTurn(Step text, Step calls) =>
+        text.ToolCalls.Count == 0 && calls.ToolCalls.Count > 0
+        && text.Reasoning is { Length: > 0 } reasoning && string.Equals(reasoning, calls.Reasoning, StringComparison.Ordinal);
 
     private static Step ReadAgentStep(JsonElement element, string file, int index)
     {
