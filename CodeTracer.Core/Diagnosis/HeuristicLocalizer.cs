@@ -639,9 +639,11 @@ public sealed partial class HeuristicLocalizer
     private static string SignalWhy(Signal signal)
     {
         var message = string.IsNullOrWhiteSpace(signal.Message) ? KindWords(signal.Kind) : DiagnosisText.OneLine(signal.Message, 120);
-        return string.IsNullOrWhiteSpace(signal.EvidenceLine)
-            ? message
-            : $"{message} (\"{DiagnosisText.OneLine(signal.EvidenceLine, 120)}\")";
+        // Test runners frame their summary in rules ("===== 2 failed, 7 passed in 0.08s ====="): quote the words only.
+        var evidence = DiagnosisText.OneLine(signal.EvidenceLine, 400).Trim(' ', '=', '-', '_', '*', '#', '~');
+        // The evidence often just repeats the message ("2 failed, 7 passed" quoting "2 failed, 7 passed in 0.08s").
+        if (evidence.Length == 0 || evidence.StartsWith(message, StringComparison.OrdinalIgnoreCase)) return message;
+        return $"{message} (\"{DiagnosisText.Cut(evidence, 120)}\")";
     }
 
     private static string KindWords(SignalKind kind) => kind switch

@@ -476,4 +476,20 @@ public sealed class HeuristicLocalizerTests
         // test_outputs.py is the grader's file, not a part of the work: never a reason to call the edit mislocalized.
         Assert.NotEqual(ErrorKinds.Localization, diagnosis.ErrorKind);
     }
+
+    [Fact]
+    public void Diagnose_PytestSummaryInRules_IsQuotedWithoutTheRulesOrTheRepeat()
+    {
+        var run = new RunBuilder("rules")
+            .Edit("src/parser.py")
+            .TestFail(2, 7, "========================= 2 failed, 7 passed in 0.08s =========================")
+            .Outcome(OutcomeStatus.Unresolved, "resolved: false")
+            .Build();
+
+        var terminal = Fixtures.Localizer().Diagnose(run).ErrorChain[^1];
+
+        Assert.Equal(2, terminal.Step);
+        Assert.DoesNotContain("==", terminal.Why, StringComparison.Ordinal);
+        Assert.Contains("2 failed, 7 passed", terminal.Why, StringComparison.Ordinal);
+    }
 }
