@@ -107,10 +107,18 @@ public sealed partial class DiagnosisPrompts
         return DiagnosisText.HeadTail(steps.ToString(), _options.DirectRunBudgetChars);
     }
 
+    /// <summary>
+    /// The answer's shape in one line, for when the response schema does not reach the model: in a correction, and in
+    /// the system prompt of an endpoint that refuses JSON schemas. Kept out of the first request otherwise, since the
+    /// schema already carries it.
+    /// </summary>
+    public const string AnswerShape =
+        """Shape: {"onset_step": int|null, "recovered": bool, "error_kind": str|null, "error_chain": [{"step": int, "role": "onset|propagation|terminal|recovery", "why": str}], "stage_labels": [{"stage_id": int, "incorrect_step_ids": [int], "unuseful_step_ids": [int], "reasoning": str}], "root_cause_chain": [str], "critical_decision_points": [{"step_id": int, "decision": str, "should_have": str}], "correct_strategy": str, "summary": str}""";
+
     /// <summary>The message sent after an answer was rejected.</summary>
     public static string CorrectionPrompt(IEnumerable<string> problems) =>
         "Your answer was rejected: " + DiagnosisAnswerParser.Describe(problems)
-        + ". Reply again with one JSON object matching the schema, using only step and stage ids that exist in this run.";
+        + ". Reply again with one JSON object and nothing else, using only step and stage ids that exist in this run. " + AnswerShape;
 
     /// <summary>
     /// The compact index: each stage with its title, then its steps one line each, except that runs of quiet steps

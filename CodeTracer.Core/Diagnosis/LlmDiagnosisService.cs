@@ -222,6 +222,9 @@ internal sealed class UsageMeter(DiagnosisOptions options, string model, IProgre
 
     public bool FunctionBudgetSpent => FunctionCalls >= maxFunctionCalls;
 
+    /// <summary>The endpoint refused the response schema once; later requests go without it.</summary>
+    public bool SchemaRefused { get; set; }
+
     /// <summary>
     /// Before each request: refuse when a budget is spent; otherwise say whether this request must be the last one
     /// (no more function calls), because the calls, the rounds or the tokens left cannot pay for another round.
@@ -286,15 +289,53 @@ internal sealed class MeteringChatClient(IChatClient inner, UsageMeter meter) : 
 {
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        if (meter.BeforeRequest() && options?.Tools is { Count: > 0 })
+        if (meter.SchemaRefused) (messages, options) = WithoutSchema(messages, options);
+        options = LimitTools(meter.BeforeRequest(), options);
+        ChatResponse response;
+        try
         {
-            // Keep the tool definitions (the history holds tool calls) but forbid new calls: the model must answer.
-            options = options.Clone();
-            options.ToolMode = ChatToolMode.None;
+            response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
         }
-        var response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        catch (ClientResultException ex) when (ex.Status == 400 && !meter.SchemaRefused && options?.ResponseFormat is ChatResponseFormatJson { Schema: not null }
+                                               && RefusesSchema(ex.Message))
+        {
+            // Some OpenAI-compatible servers refuse response_format json_schema. Ask again without it, with the answer's
+            // shape in the system prompt instead, and keep doing so for the rest of this diagnosis.
+            meter.SchemaRefused = true;
+            meter.Report(DiagnosisProgressKind.RequestSent, "the endpoint does not take a JSON schema: asking for the shape in the prompt instead");
+            (messages, options) = WithoutSchema(messages, options);
+            options = LimitTools(meter.BeforeRequest(), options);
+            response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        }
         meter.AfterResponse(response.Usage);
         return response;
+    }
+
+    private static ChatOptions? LimitTools(bool lastRound, ChatOptions? options)
+    {
+        if (!lastRound || options?.Tools is not { Count: > 0 }) return options;
+        // Keep the tool definitions (the history holds tool calls) but forbid new calls: the model must answer.
+        options = options.Clone();
+        options.ToolMode = ChatToolMode.None;
+        return options;
+    }
+
+    private static bool RefusesSchema(string message) =>
+        message.Contains("response_format", StringComparison.OrdinalIgnoreCase) || message.Contains("json_schema", StringComparison.OrdinalIgnoreCase)
+        || message.Contains("structured output", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The request without the response schema, its system prompt ending with the answer's shape.</summary>
+    private static (IEnumerable<ChatMessage> Messages, ChatOptions? Options) WithoutSchema(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        if (options is not null)
+        {
+            options = options.Clone();
+            options.ResponseFormat = null;
+        }
+        var list = messages.ToList();
+        var system = list.FindIndex(m => m.Role == ChatRole.System);
+        if (system >= 0) list[system] = new ChatMessage(ChatRole.System, list[system].Text.TrimEnd() + "\n" + DiagnosisPrompts.AnswerShape);
+        return (list, options);
     }
 
     public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>

@@ -166,6 +166,7 @@ public sealed class LlmDiagnosisTests
         var correction = Messages(server.Requests[1])[^1];
         Assert.Equal("user", correction["role"]!.GetValue<string>());
         Assert.Contains("rejected", Content(correction), StringComparison.Ordinal);
+        Assert.Contains(DiagnosisPrompts.AnswerShape, Content(correction), StringComparison.Ordinal);
         Assert.Contains("JSON", Content(correction), StringComparison.Ordinal);
     }
 
@@ -276,6 +277,42 @@ public sealed class LlmDiagnosisTests
         Assert.Contains(logs.Lines, line => line.Contains("gpt-4o-mini", StringComparison.Ordinal));
         Assert.All(logs.Lines, line => Assert.DoesNotContain(ApiKey, line, StringComparison.Ordinal));
         Assert.DoesNotContain(ApiKey, services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DiagnosisOptions>>().Value.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DiagnoseAsync_EndpointRefusesJsonSchema_AsksAgainWithTheShapeInThePromptAndKeepsGoing()
+    {
+        await using var server = await FakeOpenAiServer.StartAsync(
+            FakeReply.Error(400, "response_format type json_schema is not supported by this model"),
+            FakeReply.ToolCalls(("open_step", """{"stepId":5}""")),
+            FakeReply.Text(ValidAnswer));
+        using var services = Services(server);
+        var progress = new List<DiagnosisProgress>();
+
+        var result = await services.GetRequiredService<LlmDiagnosisService>()
+            .DiagnoseAsync(Fixtures.PlantedOnset(), LlmDiagnosisMode.TreeIndexed, new SyncProgress(progress), CancellationToken.None);
+
+        Assert.True(result.Succeeded, result.Message);
+        Assert.Equal(3, server.Requests.Count);
+        Assert.Equal("json_schema", server.Requests[0]["response_format"]?["type"]?.GetValue<string>());
+        foreach (var retried in server.Requests.Skip(1))
+        {
+            Assert.NotEqual("json_schema", retried["response_format"]?["type"]?.GetValue<string>());
+            Assert.Contains(DiagnosisPrompts.AnswerShape, Content(Messages(retried)[0]), StringComparison.Ordinal);
+        }
+        Assert.Contains(progress, p => p.Message.Contains("does not take a JSON schema", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task DiagnoseAsync_OtherBadRequest_IsAnEndpointErrorNotARetry()
+    {
+        await using var server = await FakeOpenAiServer.StartAsync(FakeReply.Error(400, "model 'gpt-4o-mini' does not exist"));
+        using var services = Services(server);
+
+        var result = await services.GetRequiredService<LlmDiagnosisService>().DiagnoseAsync(Fixtures.PlantedOnset(), LlmDiagnosisMode.TreeIndexed, null, CancellationToken.None);
+
+        Assert.Equal(LlmDiagnosisStatus.EndpointError, result.Status);
+        Assert.Single(server.Requests);
     }
 
     [Fact]
