@@ -64,6 +64,43 @@ public sealed class DiagnosisPanelTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
+    public void Render_SeveralStoredDiagnoses_OffersTheOthersAsLinksThatKeepThePage()
+    {
+        Setup();
+        var run = Fixtures.PlantedOnset();
+        var llm = Heuristic(run, "d3");
+        llm.Method = "llm:gpt-4o-mini";
+        llm.CreatedAtUtc = new DateTime(2026, 11, 27, 5, 20, 0, DateTimeKind.Utc);
+        var heuristic = Heuristic(run, "d2");
+        heuristic.CreatedAtUtc = new DateTime(2026, 11, 27, 5, 10, 0, DateTimeKind.Utc);
+        var direct = Heuristic(run, "d1");
+        direct.Method = "direct:gpt-4o-mini";
+        direct.OnsetStep = null;
+        direct.CreatedAtUtc = new DateTime(2026, 11, 27, 5, 0, 0, DateTimeKind.Utc);
+
+        var cut = Render<DiagnosisPanel>(p => p.Add(x => x.RunId, run.Id).Add(x => x.Run, run).Add(x => x.Diagnosis, llm)
+            .Add(x => x.Stored, [llm, heuristic, direct])
+            .Add(x => x.DiagnosisHref, id => $"/runs/planted?step=9&diagnosis={id}"));
+
+        var links = cut.FindAll(".ct-other-diagnosis");
+        Assert.Equal(["/runs/planted?step=9&diagnosis=d2", "/runs/planted?step=9&diagnosis=d1"], links.Select(a => a.GetAttribute("href")));
+        Assert.Equal("heuristic · 2026-11-27 05:10 · onset step 5", links[0].TextContent);
+        Assert.Equal("direct:gpt-4o-mini · 2026-11-27 05:00 · no onset", links[1].TextContent);
+    }
+
+    [Fact]
+    public void Render_OneStoredDiagnosis_OffersNoOthers()
+    {
+        Setup();
+        var run = Fixtures.PlantedOnset();
+        var only = Heuristic(run);
+
+        var cut = Render<DiagnosisPanel>(p => p.Add(x => x.RunId, run.Id).Add(x => x.Run, run).Add(x => x.Diagnosis, only).Add(x => x.Stored, [only]));
+
+        Assert.Empty(cut.FindAll(".ct-other-diagnoses"));
+    }
+
+    [Fact]
     public void Render_LlmDiagnosis_ShowsMethodModelTokensAndCostWithoutHeuristicBadge()
     {
         Setup();

@@ -169,6 +169,23 @@ public sealed class RunDetailDiagnosisTests : RunPageTestContext
     }
 
     [Fact]
+    public void Navigate_OtherDiagnosisLink_ShowsItAndKeepsTheSelectedStep()
+    {
+        var run = Save(Fixtures.PlantedOnset());
+        StoreDiagnosis(run, "d-old", onset: 3, new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        StoreDiagnosis(run, "d-new", onset: 5, new DateTime(2025, 2, 1, 0, 0, 0, DateTimeKind.Utc));
+        var cut = RenderAt(RunUrls.Run(run.Id, step: 7), run.Id);
+
+        var other = Assert.Single(cut.FindAll(".ct-other-diagnosis"));
+        Assert.Equal("/runs/planted?step=7&diagnosis=d-old", other.GetAttribute("href"));
+        cut.InvokeAsync(() => Navigation.NavigateTo(other.GetAttribute("href")!));
+
+        cut.WaitForAssertion(() => Assert.Equal("3", cut.Find("#ct-tree .ct-onset").GetAttribute("data-step")));
+        Assert.Equal("7", cut.Find("#ct-step-detail").GetAttribute("data-step"));
+        Assert.Equal("/runs/planted?step=7&diagnosis=d-new", Assert.Single(cut.FindAll(".ct-other-diagnosis")).GetAttribute("href"));
+    }
+
+    [Fact]
     public void Navigate_PanelOnsetLink_SelectsTheOnsetStep()
     {
         var run = Save(Fixtures.PlantedOnset());

@@ -38,8 +38,24 @@ public sealed partial class DiagnosisPanel : IDisposable
     [Parameter]
     public EventCallback<RunDiagnosis> OnDiagnosed { get; set; }
 
+    /// <summary>Every stored diagnosis of the run, newest first; the others than the one shown are offered as links.</summary>
+    [Parameter]
+    public IReadOnlyList<RunDiagnosis> Stored { get; set; } = [];
+
+    /// <summary>The page's URL for showing another diagnosis (keeping the selected step, search and tab).</summary>
+    [Parameter]
+    public Func<string, string>? DiagnosisHref { get; set; }
+
     /// <summary>What the panel shows: the diagnosis it just made, or the page's.</summary>
     private RunDiagnosis? Shown => _made ?? Diagnosis;
+
+    /// <summary>The stored diagnoses other than the one shown, as links: "llm:gpt-4o · 2026-11-27 05:20 · onset step 9".</summary>
+    private IEnumerable<(string Href, string Label)> OtherDiagnoses =>
+        Stored.Where(d => !string.IsNullOrEmpty(d.Id) && !string.Equals(d.Id, Shown?.Id, StringComparison.Ordinal))
+            .Select(d => (DiagnosisHref?.Invoke(d.Id!) ?? RunUrls.Run(RunId, diagnosis: d.Id), OtherLabel(d)));
+
+    private static string OtherLabel(RunDiagnosis d) => string.Create(CultureInfo.InvariantCulture,
+        $"{d.Method} · {d.CreatedAtUtc:yyyy-MM-dd HH:mm} · {(d.OnsetStep is { } onset ? $"onset step {onset}" : "no onset")}");
 
     private bool IsHeuristic => Shown?.Method == HeuristicLocalizer.MethodName;
 

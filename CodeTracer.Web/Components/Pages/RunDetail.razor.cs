@@ -421,6 +421,9 @@ public sealed partial class RunDetail : IAsyncDisposable
 
     private string CurrentStateUrl() => RunUrls.Run(RunId, _selectedStep, _selectedCall, _query, _tab, _diagnosisInUrl);
 
+    /// <summary>This page as it is, showing another of the run's diagnoses: a plain link, so it can be shared too.</summary>
+    private string DiagnosisUrl(string diagnosisId) => RunUrls.Run(RunId, _selectedStep, _selectedCall, _query, _tab, diagnosisId);
+
     private void NavigateToState(bool replace)
     {
         var url = CurrentStateUrl();
