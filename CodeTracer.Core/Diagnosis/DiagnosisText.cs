@@ -176,6 +176,15 @@ internal static partial class DiagnosisText
         return ScratchNameRegex().IsMatch(name) || ScratchExtensionRegex().IsMatch(name);
     }
 
+    /// <summary>
+    /// A file under a build output or an installed copy (<c>build/lib/</c>, <c>dist/</c>, <c>site-packages/</c>,
+    /// <c>node_modules/</c>, <c>target/</c>, a virtualenv): editing it changes a copy, not the source the tests use.
+    /// </summary>
+    public static bool IsGeneratedCopy(string path) => GeneratedCopyRegex().IsMatch(path.Replace('\\', '/'));
+
+    [GeneratedRegex(@"(?:^|/)(?:build/lib[^/]*|dist|site-packages|dist-packages|node_modules|\.tox|\.nox|\.venv|venv|\.eggs|[^/]+\.egg-info|__pycache__|target/(?:debug|release|classes))/", RegexOptions.CultureInvariant)]
+    private static partial Regex GeneratedCopyRegex();
+
     [GeneratedRegex(@"(?<![\w.-])(?:[A-Za-z]:)?[\w./-]*[\w-]+\.(?:py|pyi|java|kt|scala|js|jsx|mjs|ts|tsx|go|rs|c|cc|cpp|cxx|h|hpp|rb|php|cs|fs|swift|m|sh|bash|pl|lua|r|jl|ex|exs|erl|hs|ml|sql|toml|cfg|ini|yaml|yml|json|xml|gradle|pony|txt|md|rst|proto|graphql|html|htm|css|scss|vue|svelte|tf|hcl|conf|ipynb|cjs|jsonl|csv)\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex FilePathRegex();
 

@@ -75,6 +75,10 @@ public sealed partial class HeuristicLocalizer
     {
         var terminal = failure.Step;
         var (onset, onsetReason) = FindOnset(a, failure);
+        if (onset.IsFileEdit && onset.EditedFiles.Count > 0 && onset.EditedFiles.All(DiagnosisText.IsGeneratedCopy))
+        {
+            onsetReason += "; the file is a build output or installed copy, not the source the tests load";
+        }
         var chain = BuildChain(a, onset, onsetReason, failure);
         d.OnsetStep = onset.Id;
         d.OnsetStage = a.StageOf(onset.Id)?.Id;
@@ -550,6 +554,10 @@ public sealed partial class HeuristicLocalizer
         {
             return ErrorKinds.Verification;
         }
+
+        // Wrong place, plainly: the onset edited a build output or an installed copy (build/lib, site-packages,
+        // node_modules), which the tests never import from the source tree.
+        if (a.IsRealEdit(onset) && onset.EditedFiles.Count > 0 && onset.EditedFiles.All(DiagnosisText.IsGeneratedCopy)) return ErrorKinds.Localization;
 
         var failureKeys = a.FailureFileKeys(failure);
         var taskKeys = a.TaskFileKeys;

@@ -492,4 +492,34 @@ public sealed class HeuristicLocalizerTests
         Assert.DoesNotContain("==", terminal.Why, StringComparison.Ordinal);
         Assert.Contains("2 failed, 7 passed", terminal.Why, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("build/lib/sizefmt/filesize.py")]
+    [InlineData("/usr/lib/python3/site-packages/requests/models.py")]
+    [InlineData("node_modules/left-pad/index.js")]
+    public void Diagnose_EditOfABuildOrInstalledCopy_IsLocalization(string copy)
+    {
+        var run = new RunBuilder("copy")
+            .Edit(copy)
+            .TestFail(2, 7, "FAILED tests/test_filesize.py::test_binary - AssertionError")
+            .Outcome(OutcomeStatus.Unresolved, "resolved: false")
+            .Build();
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.Equal(1, diagnosis.OnsetStep);
+        Assert.Equal(ErrorKinds.Localization, diagnosis.ErrorKind);
+        Assert.Contains("not the source", diagnosis.ErrorChain[0].Why, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("src/sizefmt/filesize.py", false)]
+    [InlineData("build/lib.linux-x86_64-3.11/pkg/mod.py", true)]
+    [InlineData("venv/lib/python3.11/x.py", true)]
+    [InlineData("docs/build.md", false)]
+    [InlineData("target/release/app", true)]
+    public void IsGeneratedCopy_TellsBuildOutputAndInstalledCopiesFromSource(string path, bool copy)
+    {
+        Assert.Equal(copy, DiagnosisText.IsGeneratedCopy(path));
+    }
 }
