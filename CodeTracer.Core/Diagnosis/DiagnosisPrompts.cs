@@ -93,7 +93,13 @@ public sealed partial class DiagnosisPrompts
     }
 
     /// <summary>Every step in full, stage by stage, each observation capped (head and tail).</summary>
-    public string RunText(Run run, bool squeeze)
+    public string RunText(Run run, bool squeeze) => RunTextWithin(run, squeeze, int.MaxValue)!;
+
+    /// <summary>
+    /// <see cref="RunText"/>, or null as soon as it grows past <paramref name="maxChars"/>: deciding whether a run is
+    /// small enough to send whole must not render all of a long one.
+    /// </summary>
+    public string? RunTextWithin(Run run, bool squeeze, int maxChars)
     {
         var steps = new StringBuilder();
         foreach (var stage in StagesOf(run))
@@ -102,6 +108,7 @@ public sealed partial class DiagnosisPrompts
             foreach (var step in run.Steps.Where(s => stage.Contains(s.Id)))
             {
                 steps.AppendLine(RunNavigator.RenderStep(run, step, _options.DirectObservationBudgetChars, full: true, squeeze));
+                if (steps.Length > maxChars) return null;
             }
         }
         return DiagnosisText.HeadTail(steps.ToString(), _options.DirectRunBudgetChars);

@@ -31,7 +31,7 @@ public sealed class DiagnosisRequest
         Tools = Navigator.AsTools();
         SystemPrompt = Prompts.SystemPrompt(Fence, withTools: true);
         UserPrompt = Prompts.IndexPrompt(run, heuristic, Fence);
-        if (options.InlineRunMaxChars > 0 && Prompts.RunText(run, squeeze: true).Length <= options.InlineRunMaxChars)
+        if (options.InlineRunMaxChars > 0 && Prompts.RunTextWithin(run, squeeze: true, options.InlineRunMaxChars) is not null)
         {
             var wholeSystem = Prompts.SystemPrompt(Fence, withTools: false);
             var wholeUser = Prompts.IndexPrompt(run, heuristic, Fence, wholeRun: true);
