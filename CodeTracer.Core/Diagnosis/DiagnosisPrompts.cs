@@ -313,7 +313,7 @@ public sealed partial class DiagnosisPrompts
     private void AppendTaskAndOutcome(StringBuilder data, Run run)
     {
         data.AppendLine("TASK:");
-        data.AppendLine(DiagnosisText.HeadTail(string.IsNullOrWhiteSpace(run.Task.Text) ? run.Task.Title : run.Task.Text, _options.TaskTextBudgetChars).TrimEnd());
+        data.AppendLine(DiagnosisText.HeadTail(string.IsNullOrWhiteSpace(run.Task.Text) ? run.Task.Title : DiagnosisText.TaskEssence(run.Task.Text), _options.TaskTextBudgetChars).TrimEnd());
         var evidence = new StringBuilder();
         foreach (var item in run.Outcome.Evidence) evidence.AppendLine("- " + DiagnosisText.OneLine(item.Detail, 300));
         if (!string.IsNullOrWhiteSpace(run.Outcome.FailureMode)) evidence.AppendLine("- failure mode: " + DiagnosisText.OneLine(run.Outcome.FailureMode, 100));

@@ -98,6 +98,39 @@ internal static partial class DiagnosisText
         return builder.ToString().TrimEnd('\n');
     }
 
+    /// <summary>
+    /// The problem a task text states, without the agent framework's template around it: the inside of
+    /// <c>&lt;pr_description&gt;</c> (mini-SWE-agent), <c>&lt;issue_description&gt;</c> (OpenHands) or <c>&lt;issue&gt;</c>,
+    /// or SWE-agent's <c>ISSUE:</c> … <c>INSTRUCTIONS:</c>; else the whole text. A prompt's task budget then goes to
+    /// the problem rather than to instructions on how to submit.
+    /// </summary>
+    public static string TaskEssence(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return "";
+        var tagged = TaskTagRegex().Match(text);
+        if (tagged.Success)
+        {
+            var inner = tagged.Groups["body"].Value.Trim();
+            inner = ConsiderLineRegex().Replace(inner, "").Trim();
+            if (inner.Length > 0) return inner;
+        }
+        var issue = text.IndexOf("ISSUE:\n", StringComparison.Ordinal);
+        if (issue >= 0)
+        {
+            var start = issue + "ISSUE:\n".Length;
+            var end = text.IndexOf("\nINSTRUCTIONS:", start, StringComparison.Ordinal);
+            var inner = (end > start ? text[start..end] : text[start..]).Trim();
+            if (inner.Length > 0) return inner;
+        }
+        return text.Trim();
+    }
+
+    [GeneratedRegex(@"<(?<tag>pr_description|issue_description|issue|problem_statement)>(?<body>.*?)</\k<tag>>", RegexOptions.Singleline | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex TaskTagRegex();
+
+    [GeneratedRegex(@"^\s*Consider the following (?:PR description|issue description|issue)\s*:\s*", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ConsiderLineRegex();
+
     /// <summary>Collapses whitespace runs to one space (for one-line renderings of commands and signals).</summary>
     public static string OneLine(string? text, int maxChars)
     {

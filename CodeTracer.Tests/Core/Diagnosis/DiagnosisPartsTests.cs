@@ -393,4 +393,14 @@ public sealed class DiagnosisPartsTests
         Assert.Contains("/app/kv-store.proto\ncontent: syntax = \"proto3\";\nservice KVStore {}", opened, StringComparison.Ordinal);
         Assert.DoesNotContain("description", navigator.OpenStep(2), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("<pr_description>\nConsider the following PR description:\nsolveset raises NotImplementedError\n</pr_description>\n<instructions>\nSubmit with echo ...\n</instructions>", "solveset raises NotImplementedError")]
+    [InlineData("I've uploaded a repository.\n<issue_description>\nMarshmallow TimeDelta loses precision\n</issue_description>\nCan you help?", "Marshmallow TimeDelta loses precision")]
+    [InlineData("We're currently solving the following issue within our repository. Here's the issue text:\nISSUE:\nPixel Representation should be optional\n\nINSTRUCTIONS:\nNow, you're going to solve this issue", "Pixel Representation should be optional")]
+    [InlineData("Create an S3 bucket named sample-bucket.", "Create an S3 bucket named sample-bucket.")]
+    public void TaskEssence_FrameworkTemplates_LeaveTheProblemStatement(string text, string expected)
+    {
+        Assert.Equal(expected, DiagnosisText.TaskEssence(text));
+    }
 }
