@@ -903,7 +903,7 @@ public sealed partial class HeuristicLocalizer
             IsRepositoryFix = RepositoryTaskIdRegex().IsMatch(run.Task.Id ?? "");
             ModifiesExisting = FindModifiesExisting();
             NearRepeats = FindNearRepeats();
-            TaskFileKeys = DiagnosisText.FilePaths(DiagnosisText.HeadTail(run.Task.Text, 8_000))
+            TaskFileKeys = DiagnosisText.FilePaths(DiagnosisText.HeadTail(DiagnosisText.TaskEssence(run.Task.Text), 8_000))
                 .Select(DiagnosisText.FileKey).Where(k => k.Length > 1).ToHashSet(StringComparer.Ordinal);
         }
 
