@@ -597,7 +597,7 @@ public sealed partial class HeuristicLocalizer
             points.Add(new DecisionPoint
             {
                 StepId = last.Id,
-                Decision = DiagnosisText.Cut($"ended the run ({last.Describe()}) without a check that could catch the failure", 200),
+                Decision = DiagnosisText.Cut($"finished ({last.Describe()}) without a check that could catch the failure", 200),
                 ShouldHave = "run the project's own tests for the changed code (and the case from the task) before submitting",
             });
         }
