@@ -5,7 +5,7 @@ namespace CodeTracer.Core.Import;
 /// <summary>Reads the head of a file for detection by content.</summary>
 public static class FileSniffer
 {
-    public static FileSniff Sniff(string path, int sniffBytes)
+    public static FileSniff Sniff(string path, int sniffBytes, bool explicitlyNamed = false)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1, FileOptions.SequentialScan);
         var length = stream.Length;
@@ -16,6 +16,7 @@ public static class FileSniffer
         {
             Path = path,
             Length = length,
+            ExplicitlyNamed = explicitlyNamed,
             Head = Encoding.UTF8.GetString(span),
             LooksBinary = LooksBinary(span),
         };

@@ -51,6 +51,12 @@ public sealed class FileSniff
     /// <summary>True when the head holds a NUL byte or is not text.</summary>
     public required bool LooksBinary { get; init; }
 
+    /// <summary>
+    /// True when the user named this file, rather than it being met while walking a folder: an importer may then read
+    /// a file it would otherwise leave to another one beside it.
+    /// </summary>
+    public bool ExplicitlyNamed { get; init; }
+
     public string FileName => System.IO.Path.GetFileName(Path);
 
     public string Extension => System.IO.Path.GetExtension(Path);

@@ -106,7 +106,7 @@ public sealed class RunDiscovery
         FileSniff sniff;
         try
         {
-            sniff = FileSniffer.Sniff(path, _options.SniffBytes);
+            sniff = FileSniffer.Sniff(path, _options.SniffBytes, explicitlyNamed);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

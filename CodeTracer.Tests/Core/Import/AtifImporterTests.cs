@@ -181,4 +181,18 @@ public sealed class AtifImporterTests
         Assert.Empty(run.Steps[1].ToolCalls);
         Assert.Equal("Bash", Assert.Single(run.Steps[2].ToolCalls).Tool);
     }
+
+    [Fact]
+    public void Read_TranscriptNamedDirectly_IsReadAsStreamJsonWhileTheFolderStillGivesOneRun()
+    {
+        var transcript = Path.Combine(s_trial, "agent", "claude-code.txt");
+
+        var named = ImportAssert.Single(transcript);
+        var folder = ImportAssert.Parse(Path.Combine(s_trial, "agent"));
+
+        Assert.Equal(RunFormats.ClaudeCodeStreamJson, named.Format);
+        Assert.NotEmpty(named.Steps);
+        Assert.Equal(RunFormats.HarborAtif, Assert.Single(folder.Runs).Format);
+        Assert.Empty(folder.Errors);
+    }
 }

@@ -63,7 +63,9 @@ public sealed partial class ClaudeCodeImporter : ITrajectoryImporter
         var head = sniff.TrimmedHead;
         if (AsciicastReader.LooksLikeHeader(head)) return RecordingRunsClaude(sniff.Path);
         if (!LooksLikeStreamJson(head)) return false;
-        // In a Harbor trial the ATIF trajectory beside the transcript is what gets read.
+        // In a Harbor trial the ATIF trajectory beside the transcript is what gets read, unless the user named the
+        // transcript itself (then nothing else is read from the folder, so there is no second copy of the run).
+        if (sniff.ExplicitlyNamed) return true;
         var folder = Path.GetDirectoryName(sniff.Path);
         return !(sniff.FileName == HarborTranscript && folder is not null && File.Exists(Path.Combine(folder, "trajectory.json")));
     }
