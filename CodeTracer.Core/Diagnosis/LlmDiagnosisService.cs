@@ -225,6 +225,9 @@ internal sealed class UsageMeter(DiagnosisOptions options, string model, IProgre
     /// <summary>The endpoint refused the response schema once; later requests go without it.</summary>
     public bool SchemaRefused { get; set; }
 
+    /// <summary>The endpoint refused function calling once; later requests go without tools.</summary>
+    public bool ToolsRefused { get; set; }
+
     /// <summary>
     /// Before each request: refuse when a budget is spent; otherwise say whether this request must be the last one
     /// (no more function calls), because the calls, the rounds or the tokens left cannot pay for another round.
@@ -287,28 +290,77 @@ internal sealed class UsageMeter(DiagnosisOptions options, string model, IProgre
 /// </summary>
 internal sealed class MeteringChatClient(IChatClient inner, UsageMeter meter) : DelegatingChatClient(inner)
 {
+    /// <summary>Said to the model when the endpoint takes no function calls.</summary>
+    internal const string NoFunctionsNote = "This endpoint takes no function calls: answer from what the first message shows.";
+
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        if (meter.SchemaRefused) (messages, options) = WithoutSchema(messages, options);
-        options = LimitTools(meter.BeforeRequest(), options);
-        ChatResponse response;
-        try
+        var original = messages as IList<ChatMessage> ?? messages.ToList();
+        while (true)
         {
-            response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            var (sent, sentOptions) = Adapt(original, options);
+            sentOptions = LimitTools(meter.BeforeRequest(), sentOptions);
+            try
+            {
+                var response = await base.GetResponseAsync(sent, sentOptions, cancellationToken).ConfigureAwait(false);
+                meter.AfterResponse(response.Usage);
+                return response;
+            }
+            catch (ClientResultException ex) when (ex.Status == 400 && FallBack(ex.Message, sent, sentOptions))
+            {
+                // Asked again below without what the endpoint refused; each fallback happens once, so this ends.
+            }
         }
-        catch (ClientResultException ex) when (ex.Status == 400 && !meter.SchemaRefused && options?.ResponseFormat is ChatResponseFormatJson { Schema: not null }
-                                               && RefusesSchema(ex.Message))
+    }
+
+    /// <summary>
+    /// Some OpenAI-compatible servers refuse a response_format json_schema, or function calling, with a 400. Decides
+    /// whether to ask again without it (for the rest of this diagnosis): the schema's shape then goes into the system
+    /// prompt, and without functions the model answers from the first message. Tools are only dropped before any call
+    /// was made, since a history with calls needs them.
+    /// </summary>
+    private bool FallBack(string error, IList<ChatMessage> sent, ChatOptions? options)
+    {
+        if (!meter.SchemaRefused && options?.ResponseFormat is ChatResponseFormatJson { Schema: not null } && RefusesSchema(error))
         {
-            // Some OpenAI-compatible servers refuse response_format json_schema. Ask again without it, with the answer's
-            // shape in the system prompt instead, and keep doing so for the rest of this diagnosis.
             meter.SchemaRefused = true;
             meter.Report(DiagnosisProgressKind.RequestSent, "the endpoint does not take a JSON schema: asking for the shape in the prompt instead");
-            (messages, options) = WithoutSchema(messages, options);
-            options = LimitTools(meter.BeforeRequest(), options);
-            response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            return true;
         }
-        meter.AfterResponse(response.Usage);
-        return response;
+        if (!meter.ToolsRefused && options?.Tools is { Count: > 0 } && RefusesTools(error)
+            && !sent.Any(m => m.Contents.OfType<FunctionCallContent>().Any()))
+        {
+            meter.ToolsRefused = true;
+            meter.Report(DiagnosisProgressKind.RequestSent, "the endpoint does not take function calls: answering from the index and candidates alone");
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>The request as this endpoint takes it, given what it refused so far.</summary>
+    private (IList<ChatMessage> Messages, ChatOptions? Options) Adapt(IList<ChatMessage> messages, ChatOptions? options)
+    {
+        if (!meter.SchemaRefused && !meter.ToolsRefused) return (messages, options);
+        var notes = new List<string>();
+        if (options is not null) options = options.Clone();
+        if (meter.SchemaRefused)
+        {
+            if (options is not null) options.ResponseFormat = null;
+            notes.Add(DiagnosisPrompts.AnswerShape);
+        }
+        if (meter.ToolsRefused)
+        {
+            if (options is not null)
+            {
+                options.Tools = null;
+                options.ToolMode = null;
+            }
+            notes.Add(NoFunctionsNote);
+        }
+        var list = messages.ToList();
+        var system = list.FindIndex(m => m.Role == ChatRole.System);
+        if (system >= 0) list[system] = new ChatMessage(ChatRole.System, list[system].Text.TrimEnd() + "\n" + string.Join("\n", notes));
+        return (list, options);
     }
 
     private static ChatOptions? LimitTools(bool lastRound, ChatOptions? options)
@@ -324,19 +376,9 @@ internal sealed class MeteringChatClient(IChatClient inner, UsageMeter meter) : 
         message.Contains("response_format", StringComparison.OrdinalIgnoreCase) || message.Contains("json_schema", StringComparison.OrdinalIgnoreCase)
         || message.Contains("structured output", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The request without the response schema, its system prompt ending with the answer's shape.</summary>
-    private static (IEnumerable<ChatMessage> Messages, ChatOptions? Options) WithoutSchema(IEnumerable<ChatMessage> messages, ChatOptions? options)
-    {
-        if (options is not null)
-        {
-            options = options.Clone();
-            options.ResponseFormat = null;
-        }
-        var list = messages.ToList();
-        var system = list.FindIndex(m => m.Role == ChatRole.System);
-        if (system >= 0) list[system] = new ChatMessage(ChatRole.System, list[system].Text.TrimEnd() + "\n" + DiagnosisPrompts.AnswerShape);
-        return (list, options);
-    }
+    private static bool RefusesTools(string message) =>
+        message.Contains("tool", StringComparison.OrdinalIgnoreCase) || message.Contains("function call", StringComparison.OrdinalIgnoreCase)
+        || message.Contains("function_call", StringComparison.OrdinalIgnoreCase);
 
     public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException("Diagnosis does not stream.");

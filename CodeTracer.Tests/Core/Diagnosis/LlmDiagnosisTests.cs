@@ -304,6 +304,32 @@ public sealed class LlmDiagnosisTests
     }
 
     [Fact]
+    public async Task DiagnoseAsync_EndpointRefusesSchemaThenTools_AnswersFromTheIndexWithTheShape()
+    {
+        await using var server = await FakeOpenAiServer.StartAsync(
+            FakeReply.Error(400, "response_format json_schema is not supported"),
+            FakeReply.Error(400, "registry.ollama.ai/library/llama2 does not support tools"),
+            FakeReply.Text(ValidAnswer));
+        using var services = Services(server);
+        var progress = new List<DiagnosisProgress>();
+
+        var result = await services.GetRequiredService<LlmDiagnosisService>()
+            .DiagnoseAsync(Fixtures.PlantedOnset(), LlmDiagnosisMode.TreeIndexed, new SyncProgress(progress), CancellationToken.None);
+
+        Assert.True(result.Succeeded, result.Message);
+        Assert.Equal(3, server.Requests.Count);
+        Assert.NotNull(server.Requests[1]["tools"]);
+        var last = server.Requests[2];
+        Assert.Null(last["tools"]);
+        Assert.Null(last["response_format"]);
+        var system = Content(Messages(last)[0]);
+        Assert.Contains(DiagnosisPrompts.AnswerShape, system, StringComparison.Ordinal);
+        Assert.Contains(MeteringChatClient.NoFunctionsNote, system, StringComparison.Ordinal);
+        Assert.Equal(1, system.Split(DiagnosisPrompts.AnswerShape).Length - 1);
+        Assert.Contains(progress, p => p.Message.Contains("does not take function calls", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task DiagnoseAsync_OtherBadRequest_IsAnEndpointErrorNotARetry()
     {
         await using var server = await FakeOpenAiServer.StartAsync(FakeReply.Error(400, "model 'gpt-4o-mini' does not exist"));
