@@ -564,7 +564,8 @@ public sealed partial class HeuristicLocalizer
         // Wrong place: the failure (or else the task) names files, and neither the onset nor any change that lasted
         // touched one of them.
         var onsetKeys = onset.EditedFiles.Where(f => !DiagnosisText.IsScratchFile(f)).Select(DiagnosisText.FileKey).ToList();
-        if (a.IsRealEdit(onset) && onsetKeys.Count > 0)
+        // Making a folder puts nothing in the wrong place: it says nothing about where the fix belonged.
+        if (a.IsRealEdit(onset) && onsetKeys.Count > 0 && !MakeDirectoryRegex().IsMatch(onset.Command))
         {
             var named = failureKeys.Count > 0 ? failureKeys : taskKeys;
             var changed = a.Steps.Where(s => a.IsRealEdit(s) && a.Persists(s))
@@ -723,6 +724,9 @@ public sealed partial class HeuristicLocalizer
     private static partial Regex ImplausibleCommandNotFoundRegex();
 
     // A name with a letter in it: "exit code 127: command not found" names no program.
+    [GeneratedRegex(@"^\s*(?:sudo\s+)?mkdir\b[^;&|]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex MakeDirectoryRegex();
+
     [GeneratedRegex(@"(?:^|[\s:])(?=[\w./+-]*[A-Za-z])[\w./+-]+: command not found", RegexOptions.CultureInvariant)]
     private static partial Regex PlausibleCommandNotFoundRegex();
 

@@ -522,4 +522,20 @@ public sealed class HeuristicLocalizerTests
     {
         Assert.Equal(copy, DiagnosisText.IsGeneratedCopy(path));
     }
+
+    [Fact]
+    public void Diagnose_OnsetThatOnlyMadeAFolder_IsNotCalledLocalization()
+    {
+        var run = new RunBuilder("mkdir")
+            .Step(StepKind.Create, StepEffect.Change, "mkdir -p /app/polyglot", "", 0, ["/app/polyglot"])
+            .Run(": mkdir -p /app/polyglot")
+            .Outcome(OutcomeStatus.Unresolved, "reward.txt: 0", failureMode: "AgentTimeoutError")
+            .Build();
+        run.Task.Text = "Write /app/polyglot/main.rs that is also a valid C program in /app/polyglot/cmain.c.";
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.Equal(1, diagnosis.OnsetStep);
+        Assert.NotEqual(ErrorKinds.Localization, diagnosis.ErrorKind);
+    }
 }
