@@ -207,6 +207,7 @@ public static class DiagnosisAnswerParser
             CorrectStrategy = answer.CorrectStrategy is null ? null : DiagnosisText.Cut(answer.CorrectStrategy.Trim(), 2_000),
             Summary = DiagnosisText.Cut((answer.Summary ?? "").Trim(), 2_000),
             PromptVersion = promptVersion,
+            RunStepCount = run.StepCount,
             CreatedAtUtc = createdAtUtc,
         };
     }

@@ -40,6 +40,7 @@ public sealed partial class HeuristicLocalizer
             RunId = run.Id,
             Method = MethodName,
             PromptVersion = RulesVersion,
+            RunStepCount = run.StepCount,
             CreatedAtUtc = _time.GetUtcNow().UtcDateTime,
         };
 

@@ -45,6 +45,12 @@ public sealed class RunDiagnosis
 
     public string PromptVersion { get; set; } = "";
 
+    /// <summary>
+    /// Steps the run had when this diagnosis was made; 0 when not recorded. A run imported again by a newer importer can
+    /// get other step numbers, and then this diagnosis's step ids no longer match it.
+    /// </summary>
+    public int RunStepCount { get; set; }
+
     public DateTime CreatedAtUtc { get; set; }
 }
 

@@ -89,6 +89,23 @@ public sealed class DiagnosisPanelTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
+    public void Render_DiagnosisMadeOnAnotherVersionOfTheRun_WarnsThatStepNumbersMayNotMatch()
+    {
+        Setup();
+        var run = Fixtures.PlantedOnset();
+        var current = Heuristic(run, "d2");
+        var old = Heuristic(run, "d1");
+        old.RunStepCount = 14;
+
+        var stale = Render<DiagnosisPanel>(p => p.Add(x => x.RunId, run.Id).Add(x => x.Run, run).Add(x => x.Diagnosis, old));
+        var fresh = Render<DiagnosisPanel>(p => p.Add(x => x.RunId, run.Id).Add(x => x.Run, run).Add(x => x.Diagnosis, current));
+
+        Assert.Contains("had 14 steps; it now has 10", stale.Find(".ct-diagnosis-stale").TextContent, StringComparison.Ordinal);
+        Assert.Equal(10, current.RunStepCount);
+        Assert.Empty(fresh.FindAll(".ct-diagnosis-stale"));
+    }
+
+    [Fact]
     public void Render_OneStoredDiagnosis_OffersNoOthers()
     {
         Setup();

@@ -106,6 +106,7 @@ public sealed class LlmDiagnosisTests
         Assert.Null(first["tools"]);
         Assert.Single(server.Requests);
         Assert.Equal(DiagnosisPrompts.TreeIndexedVersion, result.Diagnosis!.PromptVersion);
+        Assert.Equal(10, result.Diagnosis.RunStepCount);
     }
 
     [Fact]

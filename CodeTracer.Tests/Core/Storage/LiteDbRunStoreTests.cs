@@ -285,6 +285,7 @@ public sealed class LiteDbRunStoreTests : IDisposable
             PromptTokens = 10,
             CompletionTokens = 5,
             CostUsd = 0.5,
+            RunStepCount = 3,
         };
         var middle = new RunDiagnosis { Id = "d-mid", RunId = "r", Method = "heuristic", OnsetStep = 3, CreatedAtUtc = T0.AddMinutes(30) };
         await _store.SaveDiagnosisAsync(old, CancellationToken.None);

@@ -60,6 +60,15 @@ public sealed partial class DiagnosisPanel : IDisposable
     private bool IsHeuristic => Shown?.Method == HeuristicLocalizer.MethodName;
 
     /// <summary>
+    /// Set when the diagnosis was made on another version of the run (it was imported again with a different number of
+    /// steps), so its step numbers may point at the wrong steps.
+    /// </summary>
+    private string? StaleNote => Shown is { RunStepCount: > 0 } d && Run is { } run && run.StepCount > 0 && d.RunStepCount != run.StepCount
+        ? string.Create(CultureInfo.InvariantCulture,
+            $"Made when this run had {d.RunStepCount} steps; it now has {run.StepCount} (it was imported again), so its step numbers may not match. Diagnose again for a current one.")
+        : null;
+
+    /// <summary>
     /// The deep link to a step of this run, carrying the diagnosis when it has an id:
     /// <c>/runs/{id}?step=N&amp;diagnosis=D</c>.
     /// </summary>
