@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using CodeTracer.Tests.Shared;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -70,6 +71,32 @@ public sealed partial class DiagnosisPageTests : BrowserTest
         await Assertions.Expect(Page.Locator("#ct-step-detail")).ToHaveAttributeAsync("data-step", step);
         await Page.Keyboard.PressAsync("?");
         await Assertions.Expect(Page.Locator("#ct-keys-help")).ToContainTextAsync("onset");
+        Assert.Empty(BrowserErrors);
+    }
+
+    [BrowserFact]
+    public async Task RunPage_RealFailedRun_DiagnoseStoresTheHeuristicAndTheOpenedEditShowsWhatItWrote()
+    {
+        // kv-store-grpc (Harbor ATIF, kimi-k2.5): reward 0; the heuristic puts the onset at the Write of /app/kv-store.proto.
+        TraceCorpus.EnsureAvailable();
+        var id = await FindRunIdAsync("kv-store-grpc");
+        await OpenAsync("/runs/" + id);
+
+        var panel = Page.Locator("#ct-diagnosis-panel");
+        await Assertions.Expect(Page.Locator("#ct-diagnosis-source")).ToHaveAttributeAsync("data-preview", "true");
+        await Assertions.Expect(panel.Locator(".ct-error-chain li[data-role='onset']")).ToContainTextAsync("kv-store.proto");
+        var step = await panel.Locator(".ct-error-chain li[data-role='onset']").GetAttributeAsync("data-step");
+        await Assertions.Expect(Page.Locator("#ct-tree .ct-step-row.ct-onset")).ToHaveAttributeAsync("data-step", step!);
+
+        await Page.Locator("#ct-diagnose").ClickAsync();
+
+        await ExpectUrlAsync(Page, "[?&]diagnosis=[^&]+");
+        await Assertions.Expect(Page.Locator("#ct-diagnosis-source")).ToHaveAttributeAsync("data-preview", "false");
+        await panel.Locator(".ct-onset-link a").ClickAsync();
+        await Assertions.Expect(Page.Locator("#ct-step-detail")).ToHaveAttributeAsync("data-step", step!);
+        await Assertions.Expect(Page.Locator("#ct-step-detail")).ToContainTextAsync("kv-store.proto");
+        await ScreenshotAsync("run-page-real-failed-run");
+        await AssertNoHorizontalScrollAsync();
         Assert.Empty(BrowserErrors);
     }
 

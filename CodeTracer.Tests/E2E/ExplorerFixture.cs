@@ -20,11 +20,12 @@ public sealed class ExplorerCollection : ICollectionFixture<ExplorerFixture>
 /// </summary>
 public sealed class ExplorerFixture : IAsyncLifetime
 {
-    /// <summary>Real runs imported before the app starts: small ones, one resolved SWE-agent run among them.</summary>
+    /// <summary>Real runs imported before the app starts: small ones, one resolved SWE-agent run and one failed Harbor run among them.</summary>
     public static readonly string[] CorpusRuns =
     [
         "swe-agent/multi-swe-bench_experiments/evaluation/java/verified/20240825_SWE-agent_doubao-pro-128k",
         "harbor-atif/NJU-LINK_CodeTracer/kimi_k2.5/prove-plus-comm__YDACMLN",
+        "harbor-atif/NJU-LINK_CodeTracer/kimi_k2.5/kv-store-grpc__QNnX7xy",
     ];
 
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(90);
