@@ -245,6 +245,7 @@ public sealed partial class DiagnosisPrompts
         SignalKind.Timeout => "timeout",
         SignalKind.HugeObservation => "huge output",
         SignalKind.FormatError => "format",
+        SignalKind.BrokenEdit => "broke",
         _ => InspectJson.SignalKindName(kind),
     };
 

@@ -18,7 +18,7 @@ public sealed partial class HeuristicLocalizer
     public const string MethodName = "heuristic";
 
     /// <summary>Bumped whenever the rules change in a way that changes results.</summary>
-    public const string RulesVersion = "heuristic-2";
+    public const string RulesVersion = "heuristic-3";
 
     private const int WhyChars = 240;
     private readonly DiagnosisOptions _options;
@@ -187,6 +187,13 @@ public sealed partial class HeuristicLocalizer
         {
             return (install, $"{install.Describe()}, and the failure is a dependency error ({Excerpt(failure.Why)})");
         }
+        // An edit that left its file unparseable, with nothing changing the file again: whatever else happened, the
+        // code the tests load does not even parse.
+        if (persisted.FirstOrDefault(s => a.BrokenLeftInPlace.Contains(s.Id)) is { } broken)
+        {
+            var brokeIt = broken.Signals.First(x => x.Kind == SignalKind.BrokenEdit);
+            return (broken, $"{broken.Describe()}: {SignalWhy(brokeIt)}; no later step changed the file again, so it stayed broken");
+        }
         if (failureKeys.Count > 0 && realEdits.FirstOrDefault(s => s.EditedFiles.Any(f => failureKeys.Contains(DiagnosisText.FileKey(f)))) is { } related)
         {
             return (related, $"{related.Describe()}, a change to a file the failure names; it persisted to the end");
@@ -343,6 +350,11 @@ public sealed partial class HeuristicLocalizer
             {
                 incorrect.Add(step.Id);
             }
+            // An edit that broke its file was wrong whether or not a later step repaired it.
+            if (step.Id <= terminal && step.Signals.Any(s => s.Kind == SignalKind.BrokenEdit))
+            {
+                incorrect.Add(step.Id);
+            }
         }
         return incorrect;
     }
@@ -436,6 +448,18 @@ public sealed partial class HeuristicLocalizer
             found.Add((step, $"{step.Describe()}, a change the run later undid",
                 failed?.Id ?? step.Id, failed is null ? "" : $"{failed.Describe()}: {SignalWhy(failed.StrongFailure!)}",
                 revertedBy == 0 ? null : revertedBy, revertedBy == 0 ? "" : $"{a.Get(revertedBy)!.Describe()}, undoing step {step.Id}"));
+            break;
+        }
+
+        // An edit that broke its file, repaired by a later edit of the same file (before the general rule below, which
+        // would name the next passing check rather than the repair).
+        foreach (var step in a.Steps)
+        {
+            if (step.Signals.FirstOrDefault(x => x.Kind == SignalKind.BrokenEdit) is not { } brokeIt || a.BrokenLeftInPlace.Contains(step.Id)) continue;
+            var repair = a.NextEditOfSameFile(step);
+            found.Add((step, $"{step.Describe()}: {SignalWhy(brokeIt)}",
+                brokeIt.RelatedStep ?? step.Id, brokeIt.RelatedStep is { } shown && a.Get(shown) is { } where ? $"{where.Describe()}: {Excerpt(brokeIt.EvidenceLine ?? brokeIt.Message)}" : "",
+                repair?.Id, repair is null ? "" : $"{repair.Describe()}, changing the file again"));
             break;
         }
 
@@ -910,6 +934,19 @@ public sealed partial class HeuristicLocalizer
             NearRepeats = FindNearRepeats();
             TaskFileKeys = DiagnosisText.FilePaths(DiagnosisText.HeadTail(DiagnosisText.TaskEssence(run.Task.Text), 8_000))
                 .Select(DiagnosisText.FileKey).Where(k => k.Length > 1).ToHashSet(StringComparer.Ordinal);
+            BrokenLeftInPlace = Steps.Where(s => s.Signals.Any(x => x.Kind == SignalKind.BrokenEdit) && NextEditOfSameFile(s) is null)
+                .Select(s => s.Id).ToHashSet();
+        }
+
+        /// <summary>Edits that broke their file (a syntax or compile error named it) and were the file's last change.</summary>
+        public HashSet<int> BrokenLeftInPlace { get; }
+
+        /// <summary>The next step that writes one of the files this step edited, or null.</summary>
+        public StepFacts? NextEditOfSameFile(StepFacts step)
+        {
+            var files = step.EditedFiles.Select(DiagnosisText.FileIdentity).ToHashSet(StringComparer.Ordinal);
+            return files.Count == 0 ? null
+                : Steps.FirstOrDefault(s => s.Id > step.Id && s.IsFileEdit && !s.IsRejectedEdit && s.EditedFiles.Any(f => files.Contains(DiagnosisText.FileIdentity(f))));
         }
 
         public Run Run { get; }

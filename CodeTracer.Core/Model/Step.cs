@@ -151,6 +151,8 @@ public enum SignalKind
     HugeObservation,
     /// <summary>The agent's response could not be parsed by its harness.</summary>
     FormatError,
+    /// <summary>An edit after which a later step's output reports a syntax or compile error in the file it changed.</summary>
+    BrokenEdit,
 }
 
 /// <summary>An observation about a step that matters for finding where a run went wrong, with its evidence.</summary>

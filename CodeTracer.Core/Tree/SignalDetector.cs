@@ -11,7 +11,7 @@ namespace CodeTracer.Core.Tree;
 /// A call classified <c>run</c> whose output carries a test runner's summary (<c>bash run_tests.sh</c>,
 /// <c>python tests/runtests.py</c>) is re-labelled <c>test</c> here, since only the output tells.
 /// </remarks>
-public sealed class SignalDetector
+public sealed partial class SignalDetector
 {
     private readonly TreeOptions _options;
     private readonly ObservationScanner _scanner;
@@ -42,6 +42,7 @@ public sealed class SignalDetector
         }
         DetectRepeats(run, facts, perStep);
         DetectReverts(run, facts, perStep);
+        DetectBrokenEdits(run, facts, perStep);
 
         for (var s = 0; s < run.Steps.Count; s++)
         {
@@ -79,6 +80,7 @@ public sealed class SignalDetector
         SignalKind.ErrorExit => 3,
         SignalKind.ErrorText => 4,
         SignalKind.EditReverted => 5,
+        SignalKind.BrokenEdit => 5,
         SignalKind.RepeatedAction => 6,
         SignalKind.HugeObservation => 7,
         _ => 8,
@@ -385,6 +387,100 @@ public sealed class SignalDetector
             });
         }
     }
+
+    // ---------------- broken edits ----------------
+
+    /// <summary>
+    /// An edit is broken when a later step's output reports a syntax or compile error in the file it changed, before
+    /// any other edit of that file: "left src/x.py broken: IndentationError (step 14)". The error names the file in a
+    /// Python traceback's <c>File "…", line N</c> just above it, or in a compiler's <c>x.c:3:5: error:</c>.
+    /// </summary>
+    private void DetectBrokenEdits(Run run, CallFacts[][] facts, List<Signal>[] perStep)
+    {
+        var lastEdit = new List<(string File, int Step, int Call)>();
+        var flagged = new HashSet<(int Step, int Call)>();
+        for (var s = 0; s < run.Steps.Count; s++)
+        {
+            var step = run.Steps[s];
+            for (var c = 0; c < step.ToolCalls.Count && c < facts[s].Length; c++)
+            {
+                var call = step.ToolCalls[c];
+                if (lastEdit.Count > 0 && !string.IsNullOrEmpty(call.Observation))
+                {
+                    foreach (var (file, category, line) in SyntaxErrorsIn(call.Observation))
+                    {
+                        var edit = lastEdit.FindLast(e => e.Step < s && SamePath(e.File, file));
+                        if (edit.File is null || !flagged.Add((edit.Step, edit.Call))) continue;
+                        perStep[edit.Step].Add(new Signal
+                        {
+                            Kind = SignalKind.BrokenEdit,
+                            Message = $"left {ShortPath(edit.File)} broken: {category} (step {step.Id})",
+                            ToolCallIndex = edit.Call,
+                            RelatedStep = step.Id,
+                            EvidenceLine = line,
+                        });
+                    }
+                }
+                var fact = facts[s][c];
+                if (fact.Effect == StepEffect.Change && fact.Kind is StepKind.Edit or StepKind.Create)
+                {
+                    foreach (var file in fact.Writes.Distinct(StringComparer.Ordinal))
+                    {
+                        lastEdit.RemoveAll(e => SamePath(e.File, file));
+                        lastEdit.Add((file, s, c));
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Syntax and compile errors in an output, each with the file it names: (file, category, the error line).</summary>
+    internal static IEnumerable<(string File, string Category, string Line)> SyntaxErrorsIn(string observation)
+    {
+        // Only the head and tail of a huge output are read: errors worth a signal sit near its ends.
+        var text = observation.Length <= 200_000 ? observation : string.Concat(observation.AsSpan(0, 100_000), "\n", observation.AsSpan(observation.Length - 100_000));
+        string? lastPythonFile = null;
+        var found = 0;
+        foreach (var rawLine in text.Split('\n'))
+        {
+            var line = rawLine.TrimEnd('\r');
+            var frame = PythonFrameRegex().Match(line);
+            if (frame.Success)
+            {
+                lastPythonFile = frame.Groups["file"].Value;
+                continue;
+            }
+            var python = PythonSyntaxErrorRegex().Match(line);
+            if (python.Success && lastPythonFile is not null)
+            {
+                yield return (lastPythonFile, python.Groups["kind"].Value, line.Trim());
+                lastPythonFile = null;
+                if (++found >= 4) yield break;
+                continue;
+            }
+            var compiler = CompilerErrorRegex().Match(line);
+            // Only errors about the text itself: "cannot find symbol" or "package … does not exist" is a build setup
+            // or a missing dependency, not a file the edit broke.
+            if (compiler.Success && CompilerSyntaxWordsRegex().IsMatch(line))
+            {
+                yield return (compiler.Groups["file"].Value, "compile error", line.Trim());
+                if (++found >= 4) yield break;
+            }
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\s*(?:E\s+)?File ""(?<file>[^""]+)"", line \d+", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex PythonFrameRegex();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\s*(?:E\s+)?(?:\w+\.)*(?<kind>SyntaxError|IndentationError|TabError)\b", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex PythonSyntaxErrorRegex();
+
+    // gcc/clang "a.c:3:5: error: …", javac "A.java:12: error: …", rustc " --> src/main.rs:3:5" is left out (its error line names no file).
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\s*(?<file>[\w./+-]+\.(?:c|cc|cpp|cxx|h|hpp|java|go|ts|tsx|cs|swift|kt|scala)):\d+(?::\d+)?:\s*(?:fatal )?error\b", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex CompilerErrorRegex();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"expected|syntax|unexpected|illegal start|unclosed|unterminated|missing terminating|end of file|end of input|not a statement|stray|invalid token|mismatched|unbalanced", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex CompilerSyntaxWordsRegex();
 
     private sealed record EditRecord(int Step, int Call, string File, Replacement? Replacement);
 

@@ -42,7 +42,7 @@ public static class TracePresentation
     };
 
     public static bool IsError(SignalKind kind) =>
-        kind is SignalKind.ErrorExit or SignalKind.ErrorText or SignalKind.TestsFailed or SignalKind.Timeout or SignalKind.FormatError;
+        kind is SignalKind.ErrorExit or SignalKind.ErrorText or SignalKind.TestsFailed or SignalKind.Timeout or SignalKind.FormatError or SignalKind.BrokenEdit;
 
     /// <summary>Badges for a step's signals (those about <paramref name="callIndex"/> only, when given).</summary>
     /// <remarks>
@@ -91,6 +91,7 @@ public static class TracePresentation
             SignalKind.Timeout => "timeout",
             SignalKind.HugeObservation => "huge output",
             SignalKind.FormatError => "format error",
+            SignalKind.BrokenEdit => "broke the file",
             _ => signal.Kind.ToString(),
         };
         var tooltip = signal.Message;

@@ -538,4 +538,49 @@ public sealed class HeuristicLocalizerTests
         Assert.Equal(1, diagnosis.OnsetStep);
         Assert.NotEqual(ErrorKinds.Localization, diagnosis.ErrorKind);
     }
+
+    private static Signal Broke(string file, int shownAt) => new()
+    {
+        Kind = SignalKind.BrokenEdit,
+        Message = $"left {file} broken: SyntaxError (step {shownAt})",
+        RelatedStep = shownAt,
+        EvidenceLine = "SyntaxError: invalid syntax",
+    };
+
+    [Fact]
+    public void Diagnose_EditThatLeftTheFileBroken_IsTheOnsetEvenWhenAnEarlierChangeLasted()
+    {
+        var run = new RunBuilder("broken")
+            .Edit("src/helpers.py")
+            .Edit("src/parser.py", Broke("src/parser.py", 3))
+            .Run("python reproduce.py", "SyntaxError: invalid syntax", 1, RunBuilder.ErrorExit(1))
+            .Submit()
+            .Outcome(OutcomeStatus.Unresolved, "resolved: false")
+            .Build();
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.Equal(2, diagnosis.OnsetStep);
+        Assert.Contains("stayed broken", diagnosis.ErrorChain[0].Why, StringComparison.Ordinal);
+        Assert.Contains(2, diagnosis.StageLabels.SelectMany(l => l.IncorrectStepIds));
+    }
+
+    [Fact]
+    public void Diagnose_ResolvedRunThatBrokeAFileAndRepairedIt_ReportsARecoveredError()
+    {
+        var run = new RunBuilder("repaired")
+            .Edit("src/parser.py", Broke("src/parser.py", 2))
+            .Run("python reproduce.py", "SyntaxError: invalid syntax", 1, RunBuilder.ErrorExit(1))
+            .Edit("src/parser.py")
+            .TestPass(12)
+            .Submit()
+            .Outcome(OutcomeStatus.Resolved, "resolved: true")
+            .Build();
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.True(diagnosis.Recovered);
+        Assert.Equal(1, diagnosis.OnsetStep);
+        Assert.Contains(diagnosis.ErrorChain, l => l.Role == ChainRoles.Recovery && l.Step == 3);
+    }
 }

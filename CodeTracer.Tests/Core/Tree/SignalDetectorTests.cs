@@ -301,4 +301,44 @@ public sealed class SignalDetectorTests
         var observation = string.Concat(Enumerable.Repeat("ERRORS_ARE_FINE error_count Exception_free\n", 20_000));
         Assert.Equal([SignalKind.HugeObservation], SignalsOf(Bash("python spam.py", observation)).Select(s => s.Kind));
     }
+
+    [Fact]
+    public void Detect_EditThenSyntaxErrorInThatFile_MarksTheEditAsBroken()
+    {
+        var run = Index(RunOf(Frameworks.MiniSweAgent,
+            Bash("sed -i 's/def parse(self):/def parse(self/' /testbed/src/parser.py"),
+            Bash("python reproduce.py",
+                "Traceback (most recent call last):\n  File \"reproduce.py\", line 1, in <module>\n    import parser\n  File \"/testbed/src/parser.py\", line 12\n    def parse(self\n             ^\nSyntaxError: '(' was never closed\n", exitCode: 1)));
+
+        var broken = Only(run.Steps[0].Signals, SignalKind.BrokenEdit);
+
+        Assert.Equal("left /testbed/src/parser.py broken: SyntaxError (step 2)", broken.Message);
+        Assert.Equal(2, broken.RelatedStep);
+        Assert.Equal("SyntaxError: '(' was never closed", broken.EvidenceLine);
+        Assert.DoesNotContain(run.Steps[1].Signals, s => s.Kind == SignalKind.BrokenEdit);
+    }
+
+    [Fact]
+    public void Detect_PytestCollectionSyntaxErrorAndCompilerSyntaxError_NameTheBrokenFiles()
+    {
+        var run = Index(RunOf(Frameworks.MiniSweAgent,
+            Bash("sed -i '3d' src/util.py"),
+            Bash("sed -i 's/;//' src/main.c"),
+            Bash("python -m pytest tests", "E     File \"/repo/src/util.py\", line 3\nE       return x +\nE                 ^\nE   SyntaxError: invalid syntax\n=== 1 error in 0.1s ===", exitCode: 2),
+            Bash("gcc -o main src/main.c", "src/main.c:5:14: error: expected ';' before 'return'\n", exitCode: 1)));
+
+        Assert.Equal(3, Only(run.Steps[0].Signals, SignalKind.BrokenEdit).RelatedStep);
+        Assert.Equal(4, Only(run.Steps[1].Signals, SignalKind.BrokenEdit).RelatedStep);
+    }
+
+    [Fact]
+    public void Detect_CompileErrorThatIsNotAboutTheText_OrInAnUneditedFile_MarksNothing()
+    {
+        var run = Index(RunOf(Frameworks.MiniSweAgent,
+            Bash("sed -i 's/a/b/' Dollar.java"),
+            Bash("javac Dollar.java", "Dollar.java:3: error: package com.fasterxml.jackson.core does not exist\n", exitCode: 1),
+            Bash("python other.py", "  File \"/repo/other.py\", line 2\n    x = (\nSyntaxError: invalid syntax\n", exitCode: 1)));
+
+        Assert.DoesNotContain(run.Steps.SelectMany(s => s.Signals), s => s.Kind == SignalKind.BrokenEdit);
+    }
 }
