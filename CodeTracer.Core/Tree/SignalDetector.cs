@@ -437,6 +437,13 @@ public sealed partial class SignalDetector
     /// <summary>Syntax and compile errors in an output, each with the file it names: (file, category, the error line).</summary>
     internal static IEnumerable<(string File, string Category, string Line)> SyntaxErrorsIn(string observation)
     {
+        // Most outputs hold none of the words: skip them without splitting into lines.
+        if (!observation.Contains("SyntaxError", StringComparison.Ordinal) && !observation.Contains("IndentationError", StringComparison.Ordinal)
+            && !observation.Contains("TabError", StringComparison.Ordinal) && !observation.Contains(": error", StringComparison.Ordinal)
+            && !observation.Contains(": fatal error", StringComparison.Ordinal))
+        {
+            yield break;
+        }
         // Only the head and tail of a huge output are read: errors worth a signal sit near its ends.
         var text = observation.Length <= 200_000 ? observation : string.Concat(observation.AsSpan(0, 100_000), "\n", observation.AsSpan(observation.Length - 100_000));
         string? lastPythonFile = null;
