@@ -91,7 +91,7 @@ public static class TracePresentation
             SignalKind.Timeout => "timeout",
             SignalKind.HugeObservation => "huge output",
             SignalKind.FormatError => "format error",
-            SignalKind.BrokenEdit => "broke the file",
+            SignalKind.BrokenEdit => "broke file",
             _ => signal.Kind.ToString(),
         };
         var tooltip = signal.Message;
