@@ -198,3 +198,19 @@ public sealed class StepTreeModelTests
         Assert.Equal([(1, 0), (2, 1), (4, 2), (3, 1), (7, 0)], rows.Select(r => (r.Node.StepId, r.Depth)));
     }
 }
+
+public sealed class SignalBadgeTests
+{
+    [Theory]
+    [InlineData(SignalKind.BrokenEdit, "left src/a.py broken: SyntaxError (step 4)", "broke file", true)]
+    [InlineData(SignalKind.EditReverted, "undone by step 7", "reverted", false)]
+    [InlineData(SignalKind.TestsPassed, "12 passed", "tests passed", false)]
+    public void Badge_SignalKinds_ShortTextAndWhetherItIsAnError(SignalKind kind, string message, string text, bool isError)
+    {
+        var badge = TracePresentation.Badge(new Signal { Kind = kind, Message = message, EvidenceLine = "SyntaxError: invalid syntax" });
+
+        Assert.Equal(text, badge.Text);
+        Assert.Equal(isError, badge.IsError);
+        Assert.StartsWith(message, badge.Tooltip, StringComparison.Ordinal);
+    }
+}
