@@ -225,6 +225,13 @@ public sealed class RunNavigator
             builder.AppendLine("  output: " + DiagnosisText.OneLine(lines[0], 140));
             if (lines.Length > 1) builder.AppendLine(CultureInfo.InvariantCulture, $"  … last of {lines.Length} lines: {DiagnosisText.OneLine(lines[^1], 140)}");
         }
+        // The line a signal was read from ("/bin/bash: line 1: ,: command not found") often sits between the first and
+        // last lines and says more than both.
+        var evidence = step.Signals.Select(x => x.EvidenceLine).FirstOrDefault(e => !string.IsNullOrWhiteSpace(e));
+        if (evidence is not null && !builder.ToString().Contains(DiagnosisText.OneLine(evidence, 140), StringComparison.Ordinal))
+        {
+            builder.AppendLine("  evidence: " + DiagnosisText.OneLine(evidence, 140));
+        }
         return builder.ToString();
     }
 

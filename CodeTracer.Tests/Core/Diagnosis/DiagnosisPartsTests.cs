@@ -403,4 +403,20 @@ public sealed class DiagnosisPartsTests
     {
         Assert.Equal(expected, DiagnosisText.TaskEssence(text));
     }
+
+    [Fact]
+    public void OpenStage_SignalEvidenceBetweenFirstAndLastLines_IsShown()
+    {
+        var evidenceLine = "/bin/bash: line 1: ,: command not found";
+        var run = new RunBuilder("stage")
+            .Run(", content: 'python -m grpc_tools.protoc kv-store.proto", $"Exit code 127\n{evidenceLine}\n\n[error] tool reported failure", 127,
+                new Signal { Kind = SignalKind.ErrorExit, Message = "exit code 127: command not found", EvidenceLine = evidenceLine })
+            .Build();
+        var navigator = new RunNavigator(run, new DiagnosisOptions(), DataFence.For(run));
+
+        var stage = navigator.OpenStage(1);
+
+        Assert.Contains("  evidence: " + evidenceLine, stage, StringComparison.Ordinal);
+        Assert.Contains("  output: Exit code 127", stage, StringComparison.Ordinal);
+    }
 }
