@@ -137,6 +137,19 @@ public sealed partial class DiagnosisLlmPageTests : BrowserTest
         // The key reaches the endpoint and nothing else: not the page, not the explorer's output.
         Assert.DoesNotContain(LlmExplorerFixture.ApiKey, await Page.ContentAsync(), StringComparison.Ordinal);
         Assert.DoesNotContain(LlmExplorerFixture.ApiKey, Fixture.RecentOutput(int.MaxValue), StringComparison.Ordinal);
+
+        // Diagnose stores the heuristic beside it; the LLM's stays one link away, and the link brings it back.
+        await Page.Locator("#ct-diagnose").ClickAsync();
+        await Assertions.Expect(panel.Locator(".ct-heuristic-badge")).ToBeVisibleAsync();
+        var other = panel.Locator(".ct-other-diagnosis");
+        await Assertions.Expect(other).ToHaveCountAsync(1);
+        await Assertions.Expect(other).ToContainTextAsync("llm:" + LlmExplorerFixture.Model);
+        await Assertions.Expect(other).ToContainTextAsync("onset step 5");
+        await other.ClickAsync();
+        await Assertions.Expect(panel.Locator(".ct-method-badge")).ToContainTextAsync("llm:" + LlmExplorerFixture.Model);
+        await Assertions.Expect(onsetRow).ToHaveAttributeAsync("data-step", "5");
+        await Assertions.Expect(panel.Locator(".ct-other-diagnosis")).ToContainTextAsync("heuristic");
+        await ScreenshotAsync("run-page-other-diagnoses");
         Assert.Empty(BrowserErrors);
     }
 

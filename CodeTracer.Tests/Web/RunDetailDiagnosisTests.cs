@@ -178,9 +178,12 @@ public sealed class RunDetailDiagnosisTests : RunPageTestContext
 
         var other = Assert.Single(cut.FindAll(".ct-other-diagnosis"));
         Assert.Equal("/runs/planted?step=7&diagnosis=d-old", other.GetAttribute("href"));
+        var scrollsBefore = Module.Invocations["scrollToTop"].Count;
         cut.InvokeAsync(() => Navigation.NavigateTo(other.GetAttribute("href")!));
 
         cut.WaitForAssertion(() => Assert.Equal("3", cut.Find("#ct-tree .ct-onset").GetAttribute("data-step")));
+        // The panel shows the new diagnosis from its top.
+        cut.WaitForAssertion(() => Assert.True(Module.Invocations["scrollToTop"].Count > scrollsBefore));
         Assert.Equal("7", cut.Find("#ct-step-detail").GetAttribute("data-step"));
         Assert.Equal("/runs/planted?step=7&diagnosis=d-new", Assert.Single(cut.FindAll(".ct-other-diagnosis")).GetAttribute("href"));
     }

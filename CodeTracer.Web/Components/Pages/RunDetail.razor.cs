@@ -56,6 +56,10 @@ public sealed partial class RunDetail : IAsyncDisposable
     private StepTree? _tree;
     private RunSearchBox? _searchBox;
     private ElementReference _detailPane;
+    private ElementReference _diagnosisSection;
+
+    /// <summary>Another diagnosis is shown: its top, not the scroll position of the last one, should be in view.</summary>
+    private bool _scrollDiagnosisPending;
 
     [Inject] public required IRunStore Store { get; init; }
 
@@ -239,6 +243,7 @@ public sealed partial class RunDetail : IAsyncDisposable
             preview = true;
         }
         if (ReferenceEquals(chosen, _diagnosis?.Diagnosis)) return;
+        _scrollDiagnosisPending = _diagnosis is not null;
         _diagnosis = chosen is null ? null : DiagnosisViewModel.Create(chosen, _vm, preview);
     }
 
@@ -467,6 +472,11 @@ public sealed partial class RunDetail : IAsyncDisposable
                 var index = _vm.Tree.VisibleIndexOf(row);
                 if (index < 0 && row is not null) index = _vm.Tree.VisibleIndexOf(_vm.Tree.RowFor(row.StepId, null));
                 if (index >= 0) await _module.InvokeVoidAsync("scrollTreeToIndex", _tree.Container, index, StepTree.RowHeight);
+            }
+            if (_scrollDiagnosisPending)
+            {
+                _scrollDiagnosisPending = false;
+                await _module.InvokeVoidAsync("scrollToTop", _diagnosisSection);
             }
             if (_scrollDetailPending && _tab == RunUrls.TreeTab)
             {
