@@ -290,7 +290,10 @@ public sealed partial class HeuristicLocalizer
             if (step.Id <= onset.Id || step.Id >= failure.Step) continue;
             if (step.IsFileEdit && a.Persists(step) && step.EditedFiles.Any(f => onsetKeys.Contains(DiagnosisText.FileKey(f))))
             {
-                candidates.Add((1, step, $"{step.Describe()}, building on step {onset.Id}'s change (persisted)"));
+                // A step that only ran something (javac) changed nothing to build on: say which file they share.
+                candidates.Add((1, step, onset.IsStateChange && !onset.IsRunOnly
+                    ? $"{step.Describe()}, building on step {onset.Id}'s change (persisted)"
+                    : $"{step.Describe()}, the file step {onset.Id} worked on (persisted)"));
                 continue;
             }
             var signal = step.Signals.FirstOrDefault(s => s.Kind == SignalKind.TestsFailed)

@@ -583,4 +583,22 @@ public sealed class HeuristicLocalizerTests
         Assert.Equal(1, diagnosis.OnsetStep);
         Assert.Contains(diagnosis.ErrorChain, l => l.Role == ChainRoles.Recovery && l.Step == 3);
     }
+
+    [Fact]
+    public void Diagnose_OnsetThatOnlyRanSomething_LaterEditOfItsFileIsNotCalledBuildingOnAChange()
+    {
+        var run = new RunBuilder("javac")
+            .Step(StepKind.Run, StepEffect.Explore, "javac Reproducer.java", "/bin/bash: javac: command not found", 127, ["Reproducer.java"], signals: RunBuilder.ErrorText("/bin/bash: javac: command not found"))
+            .Edit("Reproducer.java")
+            .Step(StepKind.Run, StepEffect.Explore, "javac Reproducer.java", "/bin/bash: javac: command not found", 127, ["Reproducer.java"], signals: RunBuilder.ErrorText("/bin/bash: javac: command not found"))
+            .Submit()
+            .Outcome(OutcomeStatus.Unresolved, "resolved: false")
+            .Build();
+
+        var diagnosis = Fixtures.Localizer().Diagnose(run);
+
+        Assert.Equal(1, diagnosis.OnsetStep);
+        var link = Assert.Single(diagnosis.ErrorChain, l => l.Step == 2);
+        Assert.Contains("the file step 1 worked on", link.Why, StringComparison.Ordinal);
+    }
 }
