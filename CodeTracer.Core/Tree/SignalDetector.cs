@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using CodeTracer.Core.Model;
 
 namespace CodeTracer.Core.Tree;
@@ -476,18 +477,18 @@ public sealed partial class SignalDetector
         }
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"^\s*(?:E\s+)?File ""(?<file>[^""]+)"", line \d+", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
-    private static partial System.Text.RegularExpressions.Regex PythonFrameRegex();
+    [GeneratedRegex(@"^\s*(?:E\s+)?File ""(?<file>[^""]+)"", line \d+", RegexOptions.CultureInvariant)]
+    private static partial Regex PythonFrameRegex();
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"^\s*(?:E\s+)?(?:\w+\.)*(?<kind>SyntaxError|IndentationError|TabError)\b", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
-    private static partial System.Text.RegularExpressions.Regex PythonSyntaxErrorRegex();
+    [GeneratedRegex(@"^\s*(?:E\s+)?(?:\w+\.)*(?<kind>SyntaxError|IndentationError|TabError)\b", RegexOptions.CultureInvariant)]
+    private static partial Regex PythonSyntaxErrorRegex();
 
     // gcc/clang "a.c:3:5: error: …", javac "A.java:12: error: …", rustc " --> src/main.rs:3:5" is left out (its error line names no file).
-    [System.Text.RegularExpressions.GeneratedRegex(@"^\s*(?<file>[\w./+-]+\.(?:c|cc|cpp|cxx|h|hpp|java|go|ts|tsx|cs|swift|kt|scala)):\d+(?::\d+)?:\s*(?:fatal )?error\b", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
-    private static partial System.Text.RegularExpressions.Regex CompilerErrorRegex();
+    [GeneratedRegex(@"^\s*(?<file>[\w./+-]+\.(?:c|cc|cpp|cxx|h|hpp|java|go|ts|tsx|cs|swift|kt|scala)):\d+(?::\d+)?:\s*(?:fatal )?error\b", RegexOptions.CultureInvariant)]
+    private static partial Regex CompilerErrorRegex();
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"expected|syntax|unexpected|illegal start|unclosed|unterminated|missing terminating|end of file|end of input|not a statement|stray|invalid token|mismatched|unbalanced", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
-    private static partial System.Text.RegularExpressions.Regex CompilerSyntaxWordsRegex();
+    [GeneratedRegex(@"expected|syntax|unexpected|illegal start|unclosed|unterminated|missing terminating|end of file|end of input|not a statement|stray|invalid token|mismatched|unbalanced", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex CompilerSyntaxWordsRegex();
 
     private sealed record EditRecord(int Step, int Call, string File, Replacement? Replacement);
 
