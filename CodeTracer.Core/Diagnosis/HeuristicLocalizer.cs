@@ -734,11 +734,37 @@ public sealed partial class HeuristicLocalizer
     private static bool IsEnvironmentText(string text)
     {
         // The signal's own words ("exit code 127: command not found") drop the name, so judge by the output line.
-        if (ImplausibleCommandNotFoundRegex().IsMatch(text) && !PlausibleCommandNotFoundRegex().IsMatch(text))
-        {
-            text = text.Replace("command not found", "", StringComparison.OrdinalIgnoreCase);
-        }
+        var (plausible, implausible) = CommandNotFoundNames(text);
+        if (implausible && !plausible) text = text.Replace("command not found", "", StringComparison.OrdinalIgnoreCase);
         return EnvironmentRegex().IsMatch(text);
+    }
+
+    /// <summary>
+    /// Whether the text names a missing command that could be a program (<c>protoc: command not found</c>: letters,
+    /// digits, <c>._/+-</c>, at least one letter) or one that could not (<c>,: command not found</c>). A plain scan
+    /// back from each phrase, since the text is trajectory output of any shape.
+    /// </summary>
+    private static (bool Plausible, bool Implausible) CommandNotFoundNames(string text)
+    {
+        const string Phrase = ": command not found";
+        bool plausible = false, implausible = false;
+        for (var at = text.IndexOf(Phrase, StringComparison.Ordinal); at >= 0; at = text.IndexOf(Phrase, at + Phrase.Length, StringComparison.Ordinal))
+        {
+            var start = at;
+            while (start > 0 && at - start < 200 && !char.IsWhiteSpace(text[start - 1]) && text[start - 1] != ':') start--;
+            var name = text.AsSpan(start, at - start);
+            if (name.IsEmpty) continue;
+            var programLike = true;
+            var hasLetter = false;
+            foreach (var c in name)
+            {
+                if (char.IsAsciiLetter(c)) hasLetter = true;
+                else if (!(char.IsAsciiDigit(c) || c is '_' or '.' or '/' or '+' or '-')) programLike = false;
+            }
+            if (programLike && hasLetter) plausible = true;
+            else if (!programLike) implausible = true;
+        }
+        return (plausible, implausible);
     }
 
     /// <summary>An error that stopped a check from running at all (missing runner, missing module, no network).</summary>
@@ -748,15 +774,8 @@ public sealed partial class HeuristicLocalizer
         return IsDependencyText(text) || IsEnvironmentText(text);
     }
 
-    [GeneratedRegex(@"(?:^|\s)[^\s]*[^\w\s./+-][^\s]*: command not found", RegexOptions.CultureInvariant)]
-    private static partial Regex ImplausibleCommandNotFoundRegex();
-
-    // A name with a letter in it: "exit code 127: command not found" names no program.
     [GeneratedRegex(@"^\s*(?:sudo\s+)?mkdir\b[^;&|]*$", RegexOptions.CultureInvariant)]
     private static partial Regex MakeDirectoryRegex();
-
-    [GeneratedRegex(@"(?:^|[\s:])(?=[\w./+-]*[A-Za-z])[\w./+-]+: command not found", RegexOptions.CultureInvariant)]
-    private static partial Regex PlausibleCommandNotFoundRegex();
 
     [GeneratedRegex(@"time ?out|timed out|time.?limit|exit_cost|cost.?limit|exit_context|context.?(length|window)|max(imum)?[ _-]?(iter|step|turn)|error|exception|exit_format|format|autosubmi|killed|crash|aborted", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex AbnormalExitRegex();
