@@ -48,6 +48,9 @@ public enum LlmDiagnosisStatus
 
     /// <summary>The endpoint failed (HTTP error, unreachable, timeout).</summary>
     EndpointError,
+
+    /// <summary>The run has no agent steps, so there is nothing for a model to read; nothing was sent.</summary>
+    NothingToRead,
 }
 
 /// <summary>The result of an LLM diagnosis: the diagnosis when one was made, otherwise a clear reason, and what it cost.</summary>

@@ -61,6 +61,17 @@ public sealed partial class LlmDiagnosisService
             };
         }
 
+        if (run.Steps.Count == 0)
+        {
+            // A run that ended before the agent's first turn: the heuristic already says so, and a model would be paid
+            // to read an empty index.
+            return new LlmDiagnosisResult
+            {
+                Status = LlmDiagnosisStatus.NothingToRead,
+                Message = "the run has no agent steps, so there is nothing for a model to read; nothing was sent",
+            };
+        }
+
         var model = options.Model!;
         var meter = new UsageMeter(options, model, progress, mode == LlmDiagnosisMode.TreeIndexed ? options.MaxFunctionCalls : 0);
         var treeIndexed = mode == LlmDiagnosisMode.TreeIndexed;

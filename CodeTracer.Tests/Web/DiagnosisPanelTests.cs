@@ -106,6 +106,21 @@ public sealed class DiagnosisPanelTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
+    public async Task Render_RunWithoutSteps_AskIsDisabledAndSaysWhy()
+    {
+        await using var server = await FakeOpenAiServer.StartAsync(FakeReply.Text("{}"));
+        Setup(server);
+        var empty = new RunBuilder("empty").Outcome(OutcomeStatus.Unresolved, "reward.txt: 0").Build();
+
+        var cut = Render<DiagnosisPanel>(p => p.Add(x => x.RunId, empty.Id).Add(x => x.Run, empty));
+
+        var ask = cut.Find("#ct-diagnose-llm");
+        Assert.True(ask.HasAttribute("disabled"));
+        Assert.Contains("no agent steps", ask.GetAttribute("title"), StringComparison.Ordinal);
+        Assert.False(cut.Find("#ct-diagnose").HasAttribute("disabled"));
+    }
+
+    [Fact]
     public void Render_OneStoredDiagnosis_OffersNoOthers()
     {
         Setup();

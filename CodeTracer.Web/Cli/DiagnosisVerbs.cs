@@ -62,12 +62,20 @@ internal static class DiagnosisVerbs
                     cancellationToken.ThrowIfCancellationRequested();
                     RunDiagnosis? diagnosis;
                     string? error = null;
+                    var keep = true;
                     if (useLlm)
                     {
                         await Console.Error.WriteLineAsync($"{run.Id}: {(mode == LlmDiagnosisMode.Direct ? "direct" : "tree-indexed")} diagnosis with {llmService.Model}").ConfigureAwait(false);
                         var result = await llmService.DiagnoseAsync(run, mode, new ConsoleProgress(), cancellationToken).ConfigureAwait(false);
                         diagnosis = result.Diagnosis;
-                        if (!result.Succeeded)
+                        if (result.Status == LlmDiagnosisStatus.NothingToRead)
+                        {
+                            // Not a failure of the command: the heuristic's diagnosis says why there is no onset.
+                            await Console.Error.WriteLineAsync($"{run.Id}: {result.Message}; the heuristic's diagnosis is shown").ConfigureAwait(false);
+                            diagnosis = heuristic.Diagnose(run);
+                            keep = false;
+                        }
+                        else if (!result.Succeeded)
                         {
                             error = result.Message;
                             failed = true;
@@ -78,7 +86,7 @@ internal static class DiagnosisVerbs
                     {
                         diagnosis = heuristic.Diagnose(run);
                     }
-                    if (diagnosis is not null && await DiagnosisIds.SaveIfStoredAsync(store, diagnosis, cancellationToken).ConfigureAwait(false))
+                    if (keep && diagnosis is not null && await DiagnosisIds.SaveIfStoredAsync(store, diagnosis, cancellationToken).ConfigureAwait(false))
                     {
                         await Console.Error.WriteLineAsync($"{run.Id}: diagnosis {diagnosis.Id} saved").ConfigureAwait(false);
                     }

@@ -187,6 +187,22 @@ public sealed class DiagnosisCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Diagnose_LlmOnARunWithoutSteps_SendsNothingAndShowsTheHeuristicsReason()
+    {
+        _temp.Write("empty/results.json", """{"resolved_ids":[],"unresolved_ids":["demo__empty-1"]}""");
+        var path = _temp.Write("empty/demo__empty-1/demo__empty-1.traj", """{"trajectory":[],"history":[],"info":{"exit_status":"early_exit"}}""");
+        await using var server = await FakeOpenAiServer.StartAsync(FakeReply.Text("{}"));
+        using var environment = LlmEnvironment(server);
+
+        var (exit, stdout, stderr) = await RunAsync("diagnose", path, "--llm");
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("nothing for a model to read", stderr, StringComparison.Ordinal);
+        Assert.Contains("heuristic: no failure onset", stdout, StringComparison.Ordinal);
+        Assert.Empty(server.Requests);
+    }
+
+    [Fact]
     public async Task Eval_MethodLlm_ScoresTheModelsLabelsAndCountsItsTokens()
     {
         var path = WriteFailedRun();

@@ -331,6 +331,20 @@ public sealed class LlmDiagnosisTests
     }
 
     [Fact]
+    public async Task DiagnoseAsync_RunWithoutSteps_SendsNothing()
+    {
+        await using var server = await FakeOpenAiServer.StartAsync(FakeReply.Text(ValidAnswer));
+        using var services = Services(server);
+        var empty = new RunBuilder("empty").Outcome(OutcomeStatus.Unresolved, "reward.txt: 0").Build();
+
+        var result = await services.GetRequiredService<LlmDiagnosisService>().DiagnoseAsync(empty, LlmDiagnosisMode.TreeIndexed, null, CancellationToken.None);
+
+        Assert.Equal(LlmDiagnosisStatus.NothingToRead, result.Status);
+        Assert.Contains("no agent steps", result.Message, StringComparison.Ordinal);
+        Assert.Empty(server.Requests);
+    }
+
+    [Fact]
     public async Task DiagnoseAsync_OtherBadRequest_IsAnEndpointErrorNotARetry()
     {
         await using var server = await FakeOpenAiServer.StartAsync(FakeReply.Error(400, "model 'gpt-4o-mini' does not exist"));
