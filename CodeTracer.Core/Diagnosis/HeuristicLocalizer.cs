@@ -10,7 +10,8 @@ namespace CodeTracer.Core.Diagnosis;
 /// Finds where a run first went wrong without an LLM: from the step signals and the outcome evidence it picks the
 /// terminal failure, walks back to the earliest state-changing step whose effect persisted to the end, and labels
 /// the error chain, the incorrect and unuseful steps per stage and the error kind. Deterministic and fast (one pass
-/// over signals and commands; observations are never scanned), so it runs on every import and feeds the LLM's index.
+/// over signals and commands; observations are never scanned), so the run page computes it on opening a failed run
+/// that has no stored diagnosis, and the LLM's first message carries its candidates.
 /// </summary>
 public sealed partial class HeuristicLocalizer
 {
