@@ -658,6 +658,8 @@ public sealed class StageSegmenter
             var changingRuns = Indexes(first, last).Where(s => _run.Steps[s].Kind == StepKind.Run && _run.Steps[s].Effect == StepEffect.Change).ToList();
             // A cloud or cluster CLI changing remote state is provisioning, not a build.
             if (changingRuns.SelectMany(s => _facts[s]).Select(f => f.Program).FirstOrDefault(ShellCommandClassifier.IsCloudCli) is { } cloud) return "Provision with " + cloud;
+            // Killing shells and processes (Claude Code's KillShell, kill, pkill) is housekeeping, not a build either.
+            if (changingRuns.Count > 0 && changingRuns.All(IsProcessControl)) return "Stop background processes";
             if (changingRuns.Count > 0) return "Build the project";
             var creates = Indexes(first, last).Where(s => _run.Steps[s].Kind == StepKind.Create).ToList();
             if (creates.Count > 0 && creates.All(s => _facts[s].All(f => f.Kind != StepKind.Create || f.Writes.All(IsDirectoryLike))))
@@ -670,6 +672,11 @@ public sealed class StageSegmenter
             }
             return "Set up the environment";
         }
+
+        private bool IsProcessControl(int index) =>
+            _run.Steps[index].ToolCalls.Count > 0
+            && _run.Steps[index].ToolCalls.Select((call, c) => (call, c)).All(x =>
+                x.call.Tool is "KillShell" or "KillBash" || _facts[index].ElementAtOrDefault(x.c)?.Program is "kill" or "pkill" or "killall");
 
         private static bool IsArchive(string path)
         {
@@ -807,6 +814,8 @@ public sealed class StageSegmenter
 
         private string RunTitle(List<int> indexes)
         {
+            var runs = indexes.Where(s => _run.Steps[s].Kind is StepKind.Run or StepKind.Test).ToList();
+            if (runs.Count > 0 && runs.All(IsProcessControl)) return "Stop background processes";
             if (!indexes.Any(s => _run.Steps[s].Kind is StepKind.Run or StepKind.Test))
             {
                 var scratch = indexes.SelectMany(s => _facts[s]).Where(f => f.Effect == StepEffect.Change).SelectMany(f => f.Writes)

@@ -63,6 +63,23 @@ public sealed class StageSegmenterTests
     }
 
     [Fact]
+    public void Segment_KillingBackgroundShells_IsNotCalledABuild()
+    {
+        var run = Index(RunOf(Frameworks.ClaudeCode,
+            Tool("Bash", """{"command":"ls -la /app"}"""),
+            Tool("Bash", """{"command":"cd /app/frotz && ./frotz zork1.z5"}"""),
+            Tool("KillShell", """{"shell_id":"4afe09"}"""),
+            Tool("KillShell", """{"shell_id":"8f8326"}"""),
+            Tool("Write", """{"file_path":"/app/frotz/play.txt","content":"open mailbox"}"""),
+            Tool("Bash", """{"command":"cd /app/frotz && ./frotz zork1.z5 < play.txt > out.txt"}""")));
+        AssertCovers(run);
+
+        var kills = Assert.Single(run.Stages, st => st.Contains(3));
+        Assert.Equal("Stop background processes", kills.Title);
+        Assert.DoesNotContain(run.Stages, st => st.Title.StartsWith("Build", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Segment_SetupThenExploreThenEdit_AreNamedForWhatTheyDid()
     {
         var run = Index(RunOf(Frameworks.ClaudeCode,
