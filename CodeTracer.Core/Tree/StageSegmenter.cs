@@ -660,6 +660,8 @@ public sealed class StageSegmenter
             if (changingRuns.SelectMany(s => _facts[s]).Select(f => f.Program).FirstOrDefault(ShellCommandClassifier.IsCloudCli) is { } cloud) return "Provision with " + cloud;
             // Killing shells and processes (Claude Code's KillShell, kill, pkill) is housekeeping, not a build either.
             if (changingRuns.Count > 0 && changingRuns.All(IsProcessControl)) return "Stop background processes";
+            // Clicking and typing in a web page changes the page, but it is browsing, not building.
+            if (changingRuns.Count > 0 && changingRuns.All(IsBrowserAction)) return "Use the browser";
             if (changingRuns.Count > 0) return "Build the project";
             var creates = Indexes(first, last).Where(s => _run.Steps[s].Kind == StepKind.Create).ToList();
             if (creates.Count > 0 && creates.All(s => _facts[s].All(f => f.Kind != StepKind.Create || f.Writes.All(IsDirectoryLike))))
@@ -672,6 +674,12 @@ public sealed class StageSegmenter
             }
             return "Set up the environment";
         }
+
+        /// <summary>Every call of the step drives a browser (OpenHands' browser_click, browser_type, browse_interactive…).</summary>
+        private bool IsBrowserAction(int index) =>
+            _run.Steps[index].ToolCalls.Count > 0
+            && _run.Steps[index].ToolCalls.All(call => call.Tool.StartsWith("browser", StringComparison.OrdinalIgnoreCase)
+                                                       || call.Tool.StartsWith("browse_", StringComparison.OrdinalIgnoreCase));
 
         private bool IsProcessControl(int index) =>
             _run.Steps[index].ToolCalls.Count > 0
@@ -816,6 +824,7 @@ public sealed class StageSegmenter
         {
             var runs = indexes.Where(s => _run.Steps[s].Kind is StepKind.Run or StepKind.Test).ToList();
             if (runs.Count > 0 && runs.All(IsProcessControl)) return "Stop background processes";
+            if (runs.Count > 0 && runs.All(IsBrowserAction)) return "Use the browser" + ErrorSuffix(indexes);
             if (!indexes.Any(s => _run.Steps[s].Kind is StepKind.Run or StepKind.Test))
             {
                 var scratch = indexes.SelectMany(s => _facts[s]).Where(f => f.Effect == StepEffect.Change).SelectMany(f => f.Writes)

@@ -80,6 +80,20 @@ public sealed class StageSegmenterTests
     }
 
     [Fact]
+    public void Segment_ClickingAndTypingInABrowser_IsNotCalledABuild()
+    {
+        var run = Index(RunOf(Frameworks.OpenHands,
+            Tool("browser_navigate", """{"url":"http://the-agent-company.com:8092"}""", command: "goto http://the-agent-company.com:8092"),
+            Tool("browser_type", """{"index":4,"text":"theagentcompany"}""", command: "type 4 theagentcompany"),
+            Tool("browser_click", """{"index":7}""", command: "click 7"),
+            Tool("browser_click", """{"index":12}""", command: "click 12")));
+        AssertCovers(run);
+
+        Assert.Contains(run.Stages, st => st.Title.StartsWith("Use the browser", StringComparison.Ordinal));
+        Assert.DoesNotContain(run.Stages, st => st.Title.StartsWith("Build", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Segment_SetupThenExploreThenEdit_AreNamedForWhatTheyDid()
     {
         var run = Index(RunOf(Frameworks.ClaudeCode,
