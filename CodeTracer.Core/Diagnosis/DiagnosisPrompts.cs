@@ -190,7 +190,7 @@ public sealed partial class DiagnosisPrompts
             .Select(g => $"{IndexSignalLabel(g.Key)} ×{g.Count()}"));
         var first = steps[0].Signals[0];
         var commands = string.Join("; ", steps.Select(s => DiagnosisText.OneLine(
-            s.ToolCalls.Select(c => c.Command ?? c.Tool).FirstOrDefault(c => !string.IsNullOrWhiteSpace(c)) ?? "", 30)).Where(c => c.Length > 0).Distinct());
+            s.ToolCalls.Select(c => c.ActionText() ?? c.Tool).FirstOrDefault(c => !string.IsNullOrWhiteSpace(c)) ?? "", 30)).Where(c => c.Length > 0).Distinct());
         return DiagnosisText.Cut(string.Create(CultureInfo.InvariantCulture,
             $"{steps[0].Id}-{steps[^1].Id} | {steps.Count} {InspectJson.KindName(steps[0].Kind)} steps failing alike ({signals}; first: {IndexSignal(first)}) | {commands}"), _options.IndexLineChars);
     }
@@ -200,7 +200,7 @@ public sealed partial class DiagnosisPrompts
         var kinds = string.Join(", ", steps.GroupBy(s => s.Kind).OrderByDescending(g => g.Count())
             .Select(g => g.Count() == 1 ? InspectJson.KindName(g.Key) : $"{InspectJson.KindName(g.Key)} ×{g.Count()}"));
         var commands = string.Join("; ", steps.Select(s => DiagnosisText.OneLine(
-            s.ToolCalls.Select(c => c.Command ?? c.Tool).FirstOrDefault(c => !string.IsNullOrWhiteSpace(c)) ?? DiagnosisText.FirstLine(s.Thought, 30), 30)).Where(c => c.Length > 0));
+            s.ToolCalls.Select(c => c.ActionText() ?? c.Tool).FirstOrDefault(c => !string.IsNullOrWhiteSpace(c)) ?? DiagnosisText.FirstLine(s.Thought, 30), 30)).Where(c => c.Length > 0));
         return DiagnosisText.Cut(string.Create(CultureInfo.InvariantCulture, $"{steps[0].Id}-{steps[^1].Id} | {steps.Count} quiet steps ({kinds}) | {commands}"), _options.IndexLineChars);
     }
 
@@ -252,7 +252,7 @@ public sealed partial class DiagnosisPrompts
     /// <summary>One step in one line: id | kind/effect | first line of the first command | signals.</summary>
     public string IndexLine(Step step)
     {
-        var command = step.ToolCalls.Select(c => c.Command ?? c.Tool).FirstOrDefault(c => !string.IsNullOrWhiteSpace(c));
+        var command = step.ToolCalls.Select(c => c.ActionText() ?? c.Tool).FirstOrDefault(c => !string.IsNullOrWhiteSpace(c));
         var action = command is null ? DiagnosisText.FirstLine(step.Thought, 45) : DiagnosisText.FirstLine(command, 70);
         if (step.ToolCalls.Count > 1) action += $" (+{step.ToolCalls.Count - 1} calls)";
         if (step.IsMarker) action = "[marker] " + action;

@@ -824,7 +824,7 @@ public sealed partial class HeuristicLocalizer
             // rarely the wrong decision itself; real edits and installs are preferred as onsets.
             IsRunOnly = IsStateChange && !IsFileEdit && !IsInstall && !kinds.Any(k => k == StepKind.Git);
             Files = step.ToolCalls.SelectMany(c => c.FilesTouched).Where(f => !string.IsNullOrWhiteSpace(f)).Distinct(StringComparer.Ordinal).ToList();
-            Command = step.ToolCalls.Select(c => c.Command).FirstOrDefault(c => !string.IsNullOrWhiteSpace(c)) ?? "";
+            Command = step.ToolCalls.Select(c => c.ActionText()).FirstOrDefault(c => !string.IsNullOrWhiteSpace(c)) ?? "";
             IsRemoval = IsFileEdit && RemoveRegex().IsMatch(Command);
             // Tree indexing lists a call's written files before the ones it reads (cp dest before src), so the first
             // file of an edit or create call is the one it changed.

@@ -165,6 +165,7 @@ public sealed class RunNavigator
             if (call.ExitCode is { } exit) builder.Append(CultureInfo.InvariantCulture, $" | exit {exit}");
             if (call.IsError) builder.Append(" | error");
             builder.AppendLine();
+            if (call.DecodedAction is { } action) builder.AppendLine("ACTION (read from the raw step below): " + DiagnosisText.OneLine(action, 400));
             // Squeezed before the cut, so the budget goes to text rather than to padding and rules.
             var command = (squeeze ? DiagnosisText.Squeeze(CommandText(call)) : CommandText(call)).Trim();
             if (command.Length > 0)

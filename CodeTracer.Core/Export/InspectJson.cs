@@ -98,6 +98,7 @@ public static class InspectJson
                 writer.WriteStartObject();
                 writer.WriteString("tool", call.Tool);
                 WriteNullable(writer, "command", call.Command);
+                if (call.DecodedAction is not null) writer.WriteString("decodedAction", call.DecodedAction);
                 if (call.ExitCode is { } exit) writer.WriteNumber("exitCode", exit); else writer.WriteNull("exitCode");
                 writer.WriteBoolean("isError", call.IsError);
                 writer.WriteString("kind", KindName(call.Kind));

@@ -71,6 +71,17 @@ public sealed class ToolCall
 
     /// <summary>Files the call reads or writes, where they can be read off the command or arguments.</summary>
     public List<string> FilesTouched { get; set; } = [];
+
+    /// <summary>
+    /// For a call whose command is a raw artifact (CodeTracer-normalized steps keep the agent's whole message or event
+    /// as the action), the action read out of it: the commands it ran, one per line, or "(no action)". Null when the
+    /// command already says what the call did.
+    /// </summary>
+    public string? DecodedAction { get; set; }
+
+    /// <summary>What the call did, in the fewest words the trace holds: the decoded action, else the command.</summary>
+    /// <remarks>A method, not a property, so serializers that map properties do not store it twice.</remarks>
+    public string? ActionText() => DecodedAction ?? Command;
 }
 
 public sealed class StepTokens

@@ -45,6 +45,7 @@ public sealed class StepClassifier
                 call.Kind = facts.Kind;
                 call.Effect = facts.Effect;
                 call.FilesTouched = FilesOf(facts);
+                call.DecodedAction = rawActions && facts.Display is { } display && !string.Equals(display, call.Command, StringComparison.Ordinal) ? display : null;
                 if (facts.KindRank > stepRank)
                 {
                     stepRank = facts.KindRank;
@@ -83,7 +84,8 @@ public sealed class StepClassifier
     {
         if (RawActionDecoder.Decode(call.Command) is not { } inner) return ClassifyCall(call, state, shell);
         if (inner.Count == 1) return ClassifyCall(inner[0], state, shell);
-        var facts = new CallFacts { Display = inner.Count > 0 ? inner[0].Command ?? inner[0].Tool : "(no action)" };
+        // Every action the artifact holds, one per line (a Terminus batch sends several keystroke lines).
+        var facts = new CallFacts { Display = inner.Count > 0 ? string.Join('\n', inner.Take(8).Select(c => c.Command ?? c.Tool)) : "(no action)" };
         if (inner.Count == 0)
         {
             // A response without commands: the agent only wrote (or the harness could not parse it).

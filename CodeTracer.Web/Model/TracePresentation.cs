@@ -124,7 +124,8 @@ public static class TracePresentation
 
     public static string CallLabel(ToolCall call)
     {
-        var command = FirstLine(call.Command);
+        // A raw artifact (CodeTracer-normalized steps) is labelled by the action read out of it, not by its JSON.
+        var command = FirstLine(call.ActionText());
         if (command is not null) return command;
         var arguments = FirstLine(call.Arguments);
         var tool = call.Tool.Length > 0 ? call.Tool : "tool call";

@@ -153,4 +153,24 @@ public sealed class StepClassifierTests
         var call = One(Frameworks.ClaudeCode, Tool("mcp__weird__thing", """{"x":1}"""));
         Assert.Equal((StepKind.Run, StepEffect.Explore), (call.Kind, call.Effect));
     }
+
+    [Fact]
+    public void Classify_NormalizedStepWhoseCommandIsARawEvent_KeepsTheActionReadOutOfIt()
+    {
+        var run = RunOf(Frameworks.OpenHands,
+            Bash("""{"id": 71, "timestamp": "2026-01-01T20:05:04", "source": "agent", "action": "run", "args": {"command": "genisoimage -o /tmp/tcc.iso -R /tmp/tcc-iso", "thought": "Build the ISO."}}"""),
+            Bash("""{"role": "assistant", "content": "THOUGHT: look\n\n```bash\nls -la /app\n```"}"""),
+            Bash("ls -la /tmp"));
+        run.Format = RunFormats.CodeTracerNormalized;
+
+        Index(run);
+
+        Assert.Equal("genisoimage -o /tmp/tcc.iso -R /tmp/tcc-iso", run.Steps[0].ToolCalls[0].DecodedAction);
+        Assert.Equal("ls -la /app", run.Steps[1].ToolCalls[0].DecodedAction);
+        Assert.Null(run.Steps[2].ToolCalls[0].DecodedAction);
+        Assert.Equal("genisoimage -o /tmp/tcc.iso -R /tmp/tcc-iso", run.Steps[0].ToolCalls[0].ActionText());
+        Assert.StartsWith("{\"id\": 71", run.Steps[0].ToolCalls[0].Command, StringComparison.Ordinal);
+        Assert.Equal("genisoimage -o /tmp/tcc.iso -R /tmp/tcc-iso", CodeTracer.Web.Model.TracePresentation.CallLabel(run.Steps[0].ToolCalls[0]));
+        Assert.Contains("| ls -la /app", new CodeTracer.Core.Diagnosis.DiagnosisPrompts(new CodeTracer.Core.Diagnosis.DiagnosisOptions()).IndexLine(run.Steps[1]), StringComparison.Ordinal);
+    }
 }
