@@ -106,6 +106,24 @@ public sealed class ControlsTests : RunPageTestContext
     }
 
     [Fact]
+    public void StepDetail_RawArtifactStep_ShowsTheDecodedActionAboveTheRawText()
+    {
+        var step = new Step { Id = 3, Kind = StepKind.Run };
+        step.ToolCalls.Add(new ToolCall
+        {
+            Tool = "shell",
+            Command = """{"id": 71, "source": "agent", "action": "run", "args": {"command": "genisoimage -o /tmp/tcc.iso /tmp/iso"}}""",
+            DecodedAction = "genisoimage -o /tmp/tcc.iso /tmp/iso",
+            Kind = StepKind.Run,
+        });
+
+        var cut = Render<StepDetail>(p => p.Add(x => x.Step, step));
+
+        Assert.Contains("genisoimage -o /tmp/tcc.iso /tmp/iso", cut.Find(".ct-decoded-action").TextContent);
+        Assert.Contains("\"id\": 71", cut.FindAll(".ct-command")[^1].TextContent);
+    }
+
+    [Fact]
     public void StepDetail_SignalsWithEvidence_AreListed()
     {
         var run = TestRuns.Small();
