@@ -55,19 +55,19 @@ public sealed partial class DiagnosisPrompts
 
     /// <summary>
     /// The first user message of tree-indexed diagnosis: task, outcome evidence, the compact index and the heuristic's
-    /// candidates; with <paramref name="wholeRun"/>, the whole run in place of the index (see
-    /// <see cref="DiagnosisRequest"/> for when that is cheaper).
+    /// candidates; with <paramref name="wholeRunText"/> (the run as <see cref="RunText"/> renders it, squeezed), the whole
+    /// run in place of the index (see <see cref="DiagnosisRequest"/> for when that is cheaper).
     /// </summary>
-    public string IndexPrompt(Run run, RunDiagnosis? heuristic, DataFence fence, bool wholeRun = false)
+    public string IndexPrompt(Run run, RunDiagnosis? heuristic, DataFence fence, string? wholeRunText = null)
     {
         // One fence around everything from the run: each fence costs two marker lines, resent every round. The facts
         // line before it is CodeTracer's own and stays outside.
         var data = new StringBuilder();
         AppendTaskAndOutcome(data, run);
-        if (wholeRun)
+        if (wholeRunText is not null)
         {
             data.AppendLine("THE WHOLE RUN (small, so sent whole instead of indexed):");
-            data.AppendLine(RunText(run, squeeze: true).TrimEnd());
+            data.AppendLine(wholeRunText.TrimEnd());
         }
         else
         {
@@ -171,6 +171,10 @@ public sealed partial class DiagnosisPrompts
         return builder.ToString();
     }
 
+    /// <summary>What the step's first call did (its decoded action, command or tool name), or null when it has none.</summary>
+    private static string? FirstAction(Step step) =>
+        step.ToolCalls.Select(c => c.ActionText() ?? c.Tool).FirstOrDefault(c => !string.IsNullOrWhiteSpace(c));
+
     /// <summary>A step that only looked and showed nothing worth a signal.</summary>
     private static bool IsQuiet(Step step) =>
         step.Effect == StepEffect.Explore && step.Signals.Count == 0 && !step.IsMarker
@@ -190,7 +194,7 @@ public sealed partial class DiagnosisPrompts
             .Select(g => $"{IndexSignalLabel(g.Key)} ×{g.Count()}"));
         var first = steps[0].Signals[0];
         var commands = string.Join("; ", steps.Select(s => DiagnosisText.OneLine(
-            s.ToolCalls.Select(c => c.ActionText() ?? c.Tool).FirstOrDefault(c => !string.IsNullOrWhiteSpace(c)) ?? "", 30)).Where(c => c.Length > 0).Distinct());
+            FirstAction(s) ?? "", 30)).Where(c => c.Length > 0).Distinct());
         return DiagnosisText.Cut(string.Create(CultureInfo.InvariantCulture,
             $"{steps[0].Id}-{steps[^1].Id} | {steps.Count} {InspectJson.KindName(steps[0].Kind)} steps failing alike ({signals}; first: {IndexSignal(first)}) | {commands}"), _options.IndexLineChars);
     }
@@ -200,7 +204,7 @@ public sealed partial class DiagnosisPrompts
         var kinds = string.Join(", ", steps.GroupBy(s => s.Kind).OrderByDescending(g => g.Count())
             .Select(g => g.Count() == 1 ? InspectJson.KindName(g.Key) : $"{InspectJson.KindName(g.Key)} ×{g.Count()}"));
         var commands = string.Join("; ", steps.Select(s => DiagnosisText.OneLine(
-            s.ToolCalls.Select(c => c.ActionText() ?? c.Tool).FirstOrDefault(c => !string.IsNullOrWhiteSpace(c)) ?? DiagnosisText.FirstLine(s.Thought, 30), 30)).Where(c => c.Length > 0));
+            FirstAction(s) ?? DiagnosisText.FirstLine(s.Thought, 30), 30)).Where(c => c.Length > 0));
         return DiagnosisText.Cut(string.Create(CultureInfo.InvariantCulture, $"{steps[0].Id}-{steps[^1].Id} | {steps.Count} quiet steps ({kinds}) | {commands}"), _options.IndexLineChars);
     }
 
@@ -252,7 +256,7 @@ public sealed partial class DiagnosisPrompts
     /// <summary>One step in one line: id | kind/effect | first line of the first command | signals.</summary>
     public string IndexLine(Step step)
     {
-        var command = step.ToolCalls.Select(c => c.ActionText() ?? c.Tool).FirstOrDefault(c => !string.IsNullOrWhiteSpace(c));
+        var command = FirstAction(step);
         var action = command is null ? DiagnosisText.FirstLine(step.Thought, 45) : DiagnosisText.FirstLine(command, 70);
         if (step.ToolCalls.Count > 1) action += $" (+{step.ToolCalls.Count - 1} calls)";
         if (step.IsMarker) action = "[marker] " + action;

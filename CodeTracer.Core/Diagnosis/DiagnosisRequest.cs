@@ -30,10 +30,10 @@ public sealed class DiagnosisRequest
         Tools = Navigator.AsTools();
         SystemPrompt = Prompts.SystemPrompt(Fence, withTools: true);
         UserPrompt = Prompts.IndexPrompt(run, heuristic, Fence);
-        if (options.InlineRunMaxChars > 0 && Prompts.RunTextWithin(run, squeeze: true, options.InlineRunMaxChars) is not null)
+        if (options.InlineRunMaxChars > 0 && Prompts.RunTextWithin(run, squeeze: true, options.InlineRunMaxChars) is { } wholeRunText)
         {
             var wholeSystem = Prompts.SystemPrompt(Fence, withTools: false);
-            var wholeUser = Prompts.IndexPrompt(run, heuristic, Fence, wholeRun: true);
+            var wholeUser = Prompts.IndexPrompt(run, heuristic, Fence, wholeRunText);
             var opens = heuristic is null ? 0 : DiagnosisTokenEstimator.Suspicious(heuristic, run).Take(ExpectedOpens)
                 .Sum(id => run.Steps.FirstOrDefault(s => s.Id == id) is { } step ? RunNavigator.RenderStep(run, step, options.StepTextBudgetChars, full: false).Length : 0);
             var indexed = 2 * (SystemPrompt.Length + ToolDefinitionsJson().Length + UserPrompt.Length) + opens;

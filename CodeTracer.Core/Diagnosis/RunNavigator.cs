@@ -134,6 +134,8 @@ public sealed class RunNavigator
         }
 
         var calls = Math.Max(1, step.ToolCalls.Count);
+        // Each call's text once: for an edit it means parsing its arguments.
+        var commandTexts = step.ToolCalls.Select(CommandText).ToList();
         int thoughtBudget, commandBudget, outputBudget;
         if (full)
         {
@@ -149,7 +151,7 @@ public sealed class RunNavigator
             thoughtBudget = Math.Min(thought, budget / 4);
             // An edit's arguments are the change itself and its output is usually "file updated", so edits get more.
             commandBudget = Math.Max(200, budget / ((step.ToolCalls.Any(IsEdit) ? 2 : 6) * calls));
-            var commandsUsed = step.ToolCalls.Sum(c => Math.Min(commandBudget, CommandText(c).Length));
+            var commandsUsed = commandTexts.Sum(c => Math.Min(commandBudget, c.Length));
             outputBudget = Math.Max(200, (budget - thoughtBudget - commandsUsed - builder.Length) / calls);
         }
 
@@ -167,7 +169,7 @@ public sealed class RunNavigator
             builder.AppendLine();
             if (call.DecodedAction is { } action) builder.AppendLine("ACTION (read from the raw step below): " + DiagnosisText.OneLine(action, 400));
             // Squeezed before the cut, so the budget goes to text rather than to padding and rules.
-            var command = (squeeze ? DiagnosisText.Squeeze(CommandText(call)) : CommandText(call)).Trim();
+            var command = (squeeze ? DiagnosisText.Squeeze(commandTexts[i]) : commandTexts[i]).Trim();
             if (command.Length > 0)
             {
                 builder.AppendLine("COMMAND:");

@@ -774,11 +774,7 @@ internal sealed class ShellCommandClassifier
             or "validate" or "output" or "whoami" or "cat" or "du" or "stat" or "view" or "wait" or "diff" or "preview" or "info"
             or "inspect" or "search" or "history" or "logs" or "tail" or "find" or "head" or "api-resources" or "cluster-info"
             or "current-context" or "get-contexts" or "print-access-token"
-        || verb.StartsWith("list-", StringComparison.Ordinal) || verb.StartsWith("describe-", StringComparison.Ordinal)
-        || verb.StartsWith("get-", StringComparison.Ordinal) || verb.StartsWith("head-", StringComparison.Ordinal)
-        || verb.StartsWith("show-", StringComparison.Ordinal) || verb.StartsWith("lookup-", StringComparison.Ordinal)
-        || verb.StartsWith("test-", StringComparison.Ordinal) || verb.StartsWith("check-", StringComparison.Ordinal)
-        || verb.StartsWith("wait-", StringComparison.Ordinal);
+        || s_cloudReadPrefixes.Any(prefix => verb.StartsWith(prefix, StringComparison.Ordinal));
 
     private static bool IsCloudChangeVerb(string verb) =>
         verb is "mb" or "rb" or "cp" or "mv" or "rm" or "sync" or "rsync" or "apply" or "destroy" or "patch" or "replace" or "scale"
@@ -786,21 +782,21 @@ internal sealed class ShellCommandClassifier
             or "import" or "taint" or "untaint" or "edit" or "expose" or "invoke" or "publish" or "up" or "down" or "refresh"
             or "set" or "unset" or "create" or "delete" or "update" or "push" or "release" or "setmeta" or "acl" or "cordon"
             or "uncordon" or "drain" or "rollout" or "autoscale" or "start" or "stop" or "login" or "logout" or "use-context"
-        || verb.StartsWith("create-", StringComparison.Ordinal) || verb.StartsWith("delete-", StringComparison.Ordinal)
-        || verb.StartsWith("put-", StringComparison.Ordinal) || verb.StartsWith("update-", StringComparison.Ordinal)
-        || verb.StartsWith("attach-", StringComparison.Ordinal) || verb.StartsWith("detach-", StringComparison.Ordinal)
-        || verb.StartsWith("add-", StringComparison.Ordinal) || verb.StartsWith("remove-", StringComparison.Ordinal)
-        || verb.StartsWith("modify-", StringComparison.Ordinal) || verb.StartsWith("set-", StringComparison.Ordinal)
-        || verb.StartsWith("start-", StringComparison.Ordinal) || verb.StartsWith("stop-", StringComparison.Ordinal)
-        || verb.StartsWith("run-", StringComparison.Ordinal) || verb.StartsWith("terminate-", StringComparison.Ordinal)
-        || verb.StartsWith("reboot-", StringComparison.Ordinal) || verb.StartsWith("tag-", StringComparison.Ordinal)
-        || verb.StartsWith("untag-", StringComparison.Ordinal) || verb.StartsWith("enable-", StringComparison.Ordinal)
-        || verb.StartsWith("disable-", StringComparison.Ordinal) || verb.StartsWith("register-", StringComparison.Ordinal)
-        || verb.StartsWith("deregister-", StringComparison.Ordinal) || verb.StartsWith("upload-", StringComparison.Ordinal)
-        || verb.StartsWith("send-", StringComparison.Ordinal) || verb.StartsWith("invoke-", StringComparison.Ordinal)
-        || verb.StartsWith("import-", StringComparison.Ordinal) || verb.StartsWith("restore-", StringComparison.Ordinal)
-        || verb.StartsWith("copy-", StringComparison.Ordinal) || verb.StartsWith("associate-", StringComparison.Ordinal)
-        || verb.StartsWith("disassociate-", StringComparison.Ordinal) || verb.StartsWith("apply-", StringComparison.Ordinal);
+        || s_cloudChangePrefixes.Any(prefix => verb.StartsWith(prefix, StringComparison.Ordinal));
+
+    // AWS-style verbs are a prefix and a resource ("describe-instances", "put-bucket-policy").
+    private static readonly string[] s_cloudReadPrefixes =
+    [
+        "list-", "describe-", "get-", "head-", "show-", "lookup-", "test-", "check-", "wait-",
+    ];
+
+    private static readonly string[] s_cloudChangePrefixes =
+    [
+        "create-", "delete-", "put-", "update-", "attach-", "detach-", "add-", "remove-", "modify-", "set-",
+        "start-", "stop-", "run-", "terminate-", "reboot-", "tag-", "untag-", "enable-", "disable-", "register-",
+        "deregister-", "upload-", "send-", "invoke-", "import-", "restore-", "copy-", "associate-", "disassociate-",
+        "apply-",
+    ];
 
     /// <summary><c>-i</c>, <c>-pi</c>, <c>-i.bak</c>: a cluster of single-letter switches that includes in-place editing.</summary>
     private static bool IsPerlInPlaceFlag(string word)

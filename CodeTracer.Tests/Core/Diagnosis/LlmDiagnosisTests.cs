@@ -344,28 +344,18 @@ public sealed class LlmDiagnosisTests
         Assert.Empty(server.Requests);
     }
 
-    [Fact]
-    public async Task DiagnoseAsync_OtherBadRequest_IsAnEndpointErrorNotARetry()
+    [Theory]
+    [InlineData(500, "boom")]
+    [InlineData(400, "model 'gpt-4o-mini' does not exist")] // a 400 about neither the schema nor tools is not retried
+    public async Task DiagnoseAsync_ServerErrorOrOtherBadRequest_ReportsEndpointErrorAfterOneRequest(int status, string message)
     {
-        await using var server = await FakeOpenAiServer.StartAsync(FakeReply.Error(400, "model 'gpt-4o-mini' does not exist"));
+        await using var server = await FakeOpenAiServer.StartAsync(FakeReply.Error(status, message));
         using var services = Services(server);
 
         var result = await services.GetRequiredService<LlmDiagnosisService>().DiagnoseAsync(Fixtures.PlantedOnset(), LlmDiagnosisMode.TreeIndexed, null, CancellationToken.None);
 
         Assert.Equal(LlmDiagnosisStatus.EndpointError, result.Status);
-        Assert.Single(server.Requests);
-    }
-
-    [Fact]
-    public async Task DiagnoseAsync_ServerError_ReportsEndpointError()
-    {
-        await using var server = await FakeOpenAiServer.StartAsync(FakeReply.Error(500, "boom"));
-        using var services = Services(server);
-
-        var result = await services.GetRequiredService<LlmDiagnosisService>().DiagnoseAsync(Fixtures.PlantedOnset(), LlmDiagnosisMode.TreeIndexed, null, CancellationToken.None);
-
-        Assert.Equal(LlmDiagnosisStatus.EndpointError, result.Status);
-        Assert.Contains("HTTP 500", result.Message, StringComparison.Ordinal);
+        Assert.Contains($"HTTP {status}", result.Message, StringComparison.Ordinal);
         Assert.Single(server.Requests);
     }
 
