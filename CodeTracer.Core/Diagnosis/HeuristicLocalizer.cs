@@ -77,7 +77,7 @@ public sealed partial class HeuristicLocalizer
     {
         var terminal = failure.Step;
         var (onset, onsetReason) = FindOnset(a, failure);
-        if (onset.IsFileEdit && onset.EditedFiles.Count > 0 && onset.EditedFiles.All(DiagnosisText.IsGeneratedCopy))
+        if (onset.IsFileEdit && onset.EditsOnlyGeneratedCopies)
         {
             onsetReason += "; the file is a build output or installed copy, not the source the tests load";
         }
@@ -192,8 +192,7 @@ public sealed partial class HeuristicLocalizer
         // code the tests load does not even parse.
         if (persisted.FirstOrDefault(s => a.BrokenLeftInPlace.Contains(s.Id)) is { } broken)
         {
-            var brokeIt = broken.Signals.First(x => x.Kind == SignalKind.BrokenEdit);
-            return (broken, $"{broken.Describe()}: {SignalWhy(brokeIt)}; no later step changed the file again, so it stayed broken");
+            return (broken, $"{broken.Describe()}: {SignalWhy(broken.BrokenEdit!)}; no later step changed the file again, so it stayed broken");
         }
         if (failureKeys.Count > 0 && realEdits.FirstOrDefault(s => s.EditedFiles.Any(f => failureKeys.Contains(DiagnosisText.FileKey(f)))) is { } related)
         {
@@ -355,7 +354,7 @@ public sealed partial class HeuristicLocalizer
                 incorrect.Add(step.Id);
             }
             // An edit that broke its file was wrong whether or not a later step repaired it.
-            if (step.Id <= terminal && step.Signals.Any(s => s.Kind == SignalKind.BrokenEdit))
+            if (step.Id <= terminal && step.BrokenEdit is not null)
             {
                 incorrect.Add(step.Id);
             }
@@ -459,7 +458,7 @@ public sealed partial class HeuristicLocalizer
         // would name the next passing check rather than the repair).
         foreach (var step in a.Steps)
         {
-            if (step.Signals.FirstOrDefault(x => x.Kind == SignalKind.BrokenEdit) is not { } brokeIt || a.BrokenLeftInPlace.Contains(step.Id)) continue;
+            if (step.BrokenEdit is not { } brokeIt || a.BrokenLeftInPlace.Contains(step.Id)) continue;
             var repair = a.NextEditOfSameFile(step);
             found.Add((step, $"{step.Describe()}: {SignalWhy(brokeIt)}",
                 brokeIt.RelatedStep ?? step.Id, brokeIt.RelatedStep is { } shown && a.Get(shown) is { } where ? $"{where.Describe()}: {Excerpt(brokeIt.EvidenceLine ?? brokeIt.Message)}" : "",
@@ -586,7 +585,7 @@ public sealed partial class HeuristicLocalizer
 
         // Wrong place, plainly: the onset edited a build output or an installed copy (build/lib, site-packages,
         // node_modules), which the tests never import from the source tree.
-        if (a.IsRealEdit(onset) && onset.EditedFiles.Count > 0 && onset.EditedFiles.All(DiagnosisText.IsGeneratedCopy)) return ErrorKinds.Localization;
+        if (a.IsRealEdit(onset) && onset.EditsOnlyGeneratedCopies) return ErrorKinds.Localization;
 
         var failureKeys = a.FailureFileKeys(failure);
         var taskKeys = a.TaskFileKeys;
@@ -856,6 +855,12 @@ public sealed partial class HeuristicLocalizer
 
         /// <summary>Every edit call of the step was refused by its editor tool, so nothing was written.</summary>
         public bool IsRejectedEdit { get; }
+
+        /// <summary>The step's broken-edit signal: a later output reported a syntax or compile error in the file it changed.</summary>
+        public Signal? BrokenEdit => Signals.FirstOrDefault(x => x.Kind == SignalKind.BrokenEdit);
+
+        /// <summary>Every file the step edited is a build output or an installed copy, not source.</summary>
+        public bool EditsOnlyGeneratedCopies => EditedFiles.Count > 0 && EditedFiles.All(DiagnosisText.IsGeneratedCopy);
         public bool IsInstall { get; }
         public bool IsTestOrRun { get; }
         public bool IsReadOrSearch { get; }
@@ -957,7 +962,7 @@ public sealed partial class HeuristicLocalizer
             NearRepeats = FindNearRepeats();
             TaskFileKeys = DiagnosisText.FilePaths(DiagnosisText.HeadTail(DiagnosisText.TaskEssence(run.Task.Text), 8_000))
                 .Select(DiagnosisText.FileKey).Where(k => k.Length > 1).ToHashSet(StringComparer.Ordinal);
-            BrokenLeftInPlace = Steps.Where(s => s.Signals.Any(x => x.Kind == SignalKind.BrokenEdit) && NextEditOfSameFile(s) is null)
+            BrokenLeftInPlace = Steps.Where(s => s.BrokenEdit is not null && NextEditOfSameFile(s) is null)
                 .Select(s => s.Id).ToHashSet();
         }
 
